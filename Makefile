@@ -1,0 +1,28 @@
+# Wharf. `make help` lists the targets.
+SWIFT ?= swift
+SWIFT_BUILD_FLAGS ?=
+
+.DEFAULT_GOAL := help
+
+help: ## list targets
+	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  %-12s %s\n", $$1, $$2}'
+
+build: ## build the wharf binary (debug)
+	$(SWIFT) build $(SWIFT_BUILD_FLAGS)
+
+release: ## build the wharf binary (release)
+	$(SWIFT) build -c release $(SWIFT_BUILD_FLAGS)
+
+test: build ## run every test against a throwaway PostgreSQL (or $DATABASE_URL if set)
+	scripts/with-test-db.sh $(SWIFT) test $(SWIFT_BUILD_FLAGS)
+
+generate: ## regenerate Sources/WharfPostgres/EmbeddedMigrations.swift from migrations/
+	scripts/generate-migrations.sh
+
+db-start: ## start a throwaway PostgreSQL in .pg/ and print its DATABASE_URL
+	@scripts/pg-throwaway.sh start $(CURDIR)/.pg
+
+db-stop: ## stop the PostgreSQL started by db-start
+	@scripts/pg-throwaway.sh stop $(CURDIR)/.pg && rm -rf $(CURDIR)/.pg
+
+.PHONY: help build release test generate db-start db-stop

@@ -1,0 +1,98 @@
+import ArgumentParser
+import Foundation
+import WharfCore
+import WharfPostgres
+
+/// `wharf enqueue KIND --payload JSON|@FILE|-`: put one job in a queue.
+struct EnqueueCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "enqueue",
+        abstract: "Enqueue one job.",
+        discussion: "Prints the job id. With a unique key that an available or running job holds, prints that job's id instead and inserts nothing.")
+
+    @Argument(help: "The job kind, for example email.send.")
+    var kind: String
+
+    @Option(help: "The job's JSON payload: inline JSON, @FILE to read a file, or - to read stdin. Default: {}.")
+    var payload: String?
+
+    @Option(help: "Queue name. Default: default.")
+    var queue: String = QueueName.default.rawValue
+
+    @Option(help: "0 (runs first) to 9 (runs last). Default: 0.")
+    var priority: Int = Priority.default.rawValue
+
+    @Option(help: "Run no earlier than this long from now: 30s, 5m, 1h30m.")
+    var delay: String?
+
+    @Option(name: .customLong("run-at"), help: "Run no earlier than this ISO 8601 instant, e.g. 2026-12-01T09:00:00Z.")
+    var runAt: String?
+
+    @Option(name: .customLong("max-attempts"), help: "Attempts before the job is dead-lettered (1-1000). Default: 20.")
+    var maxAttempts: Int = EnqueueOptions.defaultMaxAttempts
+
+    @Option(name: .customLong("unique-key"), help: "At most one available or running job may hold this key.")
+    var uniqueKey: String?
+
+    @OptionGroup var connection: ConnectionOptions
+    @OptionGroup var output: OutputOptions
+
+    func run() async throws {
+        try await reportingErrors {
+            let request = try makeRequest()
+            let result = try await DatabaseSession.with(connection) { store, _ in
+                try await store.enqueue([request])[0]
+            }
+            if output.json {
+                Output.json(["id": result.id.rawValue, "inserted": result.inserted])
+            } else if result.inserted {
+                Output.line("enqueued job \(result.id) (kind \(request.kind), queue \(request.options.queue))")
+            } else {
+                Output.line("job \(result.id) already holds unique key \"\(request.options.uniqueKey?.rawValue ?? "")\"; nothing enqueued")
+            }
+        }
+    }
+
+    func makeRequest() throws -> EnqueueRequest {
+        if delay != nil && runAt != nil {
+            throw WharfCore.ValidationError(field: "schedule", value: "--delay \(delay ?? "") --run-at \(runAt ?? "")", rule: "give --delay or --run-at, not both")
+        }
+        var schedule = Schedule.now
+        if let delay { schedule = .after(try DurationParsing.parse(delay, field: "delay")) }
+        if let runAt {
+            guard let date = Self.parseInstant(runAt) else {
+                throw WharfCore.ValidationError(field: "run-at", value: runAt, rule: "is not an ISO 8601 instant", hint: "for example 2026-12-01T09:00:00Z")
+            }
+            schedule = .at(date)
+        }
+        let options = try EnqueueOptions(
+            queue: try QueueName(queue), priority: try Priority(priority), schedule: schedule,
+            maxAttempts: maxAttempts, uniqueKey: try uniqueKey.map { key throws(WharfCore.ValidationError) in try UniqueKey(key) })
+        let (json, source) = try readPayload()
+        return EnqueueRequest(kind: try JobKind(kind), payload: try JobPayload(json: json, source: source), options: options)
+    }
+
+    /// The payload text and a name for where it came from, used in error messages.
+    func readPayload() throws -> (String, String) {
+        guard let payload else { return ("{}", "payload") }
+        if payload == "-" {
+            let data = FileHandle.standardInput.readDataToEndOfFile()
+            return (String(decoding: data, as: UTF8.self), "payload (from stdin)")
+        }
+        if payload.hasPrefix("@") {
+            let path = String(payload.dropFirst())
+            do {
+                let data = try Data(contentsOf: URL(fileURLWithPath: path))
+                return (String(decoding: data, as: UTF8.self), "payload (from file \(path))")
+            } catch {
+                throw CLIError.unreadablePayload(source: "file \(path)", reason: (error as NSError).localizedDescription)
+            }
+        }
+        return (payload, "payload")
+    }
+
+    static func parseInstant(_ text: String) -> Date? {
+        (try? Date.ISO8601FormatStyle(includingFractionalSeconds: true).parse(text))
+            ?? (try? Date.ISO8601FormatStyle().parse(text))
+    }
+}

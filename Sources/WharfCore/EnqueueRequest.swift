@@ -1,0 +1,86 @@
+public import Foundation
+
+/// When a job should first become claimable.
+public enum Schedule: Sendable, Equatable {
+    /// As soon as the enqueue commits.
+    case now
+    /// After this delay, measured on the database clock from the enqueue.
+    case after(Duration)
+    /// At this instant.
+    case at(Date)
+}
+
+/// Everything about a job except what it does: where it goes, how urgent, when, how often it
+/// may be tried, and its deduplication key.
+public struct EnqueueOptions: Sendable, Equatable {
+    public var queue: QueueName
+    public var priority: Priority
+    public var schedule: Schedule
+    /// Attempts before the job is dead-lettered. Default 20 (the SQL function's default too).
+    public var maxAttempts: Int
+    public var uniqueKey: UniqueKey?
+
+    public static let defaultMaxAttempts = 20
+    public static let maxAttemptsRange = 1...1000
+
+    public init(
+        queue: QueueName = .default, priority: Priority = .default, schedule: Schedule = .now,
+        maxAttempts: Int = defaultMaxAttempts, uniqueKey: UniqueKey? = nil
+    ) throws(ValidationError) {
+        guard Self.maxAttemptsRange.contains(maxAttempts) else {
+            throw ValidationError(field: "max attempts", value: String(maxAttempts), rule: "must be between 1 and 1000")
+        }
+        if case .after(let delay) = schedule, delay < .zero {
+            throw ValidationError(field: "delay", value: "\(delay)", rule: "must not be negative")
+        }
+        self.queue = queue; self.priority = priority; self.schedule = schedule
+        self.maxAttempts = maxAttempts; self.uniqueKey = uniqueKey
+    }
+
+    public static let `default` = try! EnqueueOptions()  // safe: every default passes validation (tested)
+}
+
+/// One job to enqueue.
+public struct EnqueueRequest: Sendable, Equatable {
+    public var kind: JobKind
+    public var payload: JobPayload
+    public var options: EnqueueOptions
+
+    public init(kind: JobKind, payload: JobPayload = .empty, options: EnqueueOptions = .default) {
+        self.kind = kind; self.payload = payload; self.options = options
+    }
+}
+
+/// What enqueueing one request did.
+public struct EnqueueResult: Sendable, Equatable {
+    public var id: JobID
+    /// `false` when an active job already held the unique key: `id` is that job's.
+    public var inserted: Bool
+
+    public init(id: JobID, inserted: Bool) { self.id = id; self.inserted = inserted }
+}
+
+extension EnqueueRequest {
+    /// Folds requests that repeat a unique key within one batch onto the first of them, so the
+    /// batch insert never sees two rows for one key. Returns the requests to send and, for each
+    /// original position, the index of the sent request that stands for it.
+    public static func deduplicated(_ requests: [EnqueueRequest]) -> (unique: [EnqueueRequest], mapping: [Int]) {
+        var unique: [EnqueueRequest] = []
+        var mapping: [Int] = []
+        var firstIndexByKey: [UniqueKey: Int] = [:]
+        unique.reserveCapacity(requests.count)
+        mapping.reserveCapacity(requests.count)
+        for request in requests {
+            if let key = request.options.uniqueKey {
+                if let existing = firstIndexByKey[key] {
+                    mapping.append(existing)
+                    continue
+                }
+                firstIndexByKey[key] = unique.count
+            }
+            mapping.append(unique.count)
+            unique.append(request)
+        }
+        return (unique, mapping)
+    }
+}

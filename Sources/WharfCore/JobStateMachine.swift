@@ -1,0 +1,74 @@
+/// Something that happens to a job. Each event names the transition it causes, and the same
+/// name is written to the job's history (`history[].event`).
+public enum JobEvent: String, Sendable, CaseIterable, Codable {
+    /// A worker claimed the job and took a lease: available → running.
+    case claimed
+    /// The handler succeeded: running → completed.
+    case succeeded
+    /// The attempt failed and another is allowed: running → available (after a backoff).
+    case failedWillRetry = "failed"
+    /// The attempt failed for good (attempts exhausted or permanent): running → dead letters.
+    case deadLettered = "dead_lettered"
+    /// The lease ran out (worker crashed or froze) and another attempt is allowed: running → available.
+    case leaseExpired = "lease_expired"
+    /// A worker shutting down handed the job back without using an attempt: running → available.
+    case released
+    /// An operator cancelled the job: available/running → cancelled.
+    case cancelled
+    /// An operator moved a dead job back into the queue: dead letters → available.
+    case retriedFromDead = "retried"
+}
+
+/// Where a transition ends: a state of the `jobs` table, or the dead-letter table.
+public enum JobPlacement: Equatable, Sendable, CustomStringConvertible {
+    case state(JobState)
+    case dead
+
+    public var description: String {
+        switch self {
+        case .state(let state): state.rawValue
+        case .dead: "dead"
+        }
+    }
+}
+
+/// A legal transition: the event and where it takes the job.
+public struct Transition: Equatable, Sendable {
+    public var event: JobEvent
+    public var from: JobPlacement
+    public var to: JobPlacement
+}
+
+/// An event that is not allowed where the job is; the message says why and what is possible.
+public struct TransitionError: Error, Equatable, Sendable, CustomStringConvertible {
+    public var event: JobEvent
+    public var from: JobPlacement
+
+    public var description: String {
+        let allowed = JobEvent.allCases.filter { (try? JobStateMachine.apply($0, from: from)) != nil }
+        let allowedText = allowed.isEmpty ? "none: the job is finished" : allowed.map(\.rawValue).joined(separator: ", ")
+        return "a job that is \(from) cannot be \(event.rawValue) (possible here: \(allowedText))"
+    }
+}
+
+/// The legal moves of a job. The SQL in WharfPostgres enforces the same rules in its WHERE
+/// clauses (for example `AND state = 'running'`); this is the one readable table of them, used to
+/// explain refused admin actions and tested exhaustively.
+public enum JobStateMachine {
+    public static func apply(_ event: JobEvent, from: JobPlacement) throws(TransitionError) -> Transition {
+        let to: JobPlacement? =
+            switch (event, from) {
+            case (.claimed, .state(.available)): .state(.running)
+            case (.succeeded, .state(.running)): .state(.completed)
+            case (.failedWillRetry, .state(.running)): .state(.available)
+            case (.deadLettered, .state(.running)): .dead
+            case (.leaseExpired, .state(.running)): .state(.available)
+            case (.released, .state(.running)): .state(.available)
+            case (.cancelled, .state(.available)), (.cancelled, .state(.running)): .state(.cancelled)
+            case (.retriedFromDead, .dead): .state(.available)
+            default: nil
+            }
+        guard let to else { throw TransitionError(event: event, from: from) }
+        return Transition(event: event, from: from, to: to)
+    }
+}

@@ -1,0 +1,115 @@
+import Foundation
+public import PostgresNIO
+import NIOSSL
+
+/// A parsed `postgres://` URL plus the Wharf schema to use, turned into a PostgresNIO client
+/// configuration. The schema is selected with the `search_path` startup parameter, so every
+/// statement in this module stays static.
+public struct DatabaseURL: Sendable, Equatable {
+    public enum SSLMode: String, Sendable, Equatable { case disable, prefer, require }
+
+    public var host: String
+    public var port: Int
+    public var user: String
+    public var password: String?
+    public var database: String
+    public var sslMode: SSLMode
+    /// Schema holding the Wharf tables. Default `wharf`.
+    public var schema: String
+
+    public static let defaultSchema = "wharf"
+    public static let defaultPort = 5432
+
+    /// Parses `postgres://user:pass@host:port/db?sslmode=...`. `schema` must be a plain
+    /// lower-case identifier (letters, digits, `_`), since it is sent as `search_path`.
+    public init(_ text: String, schema: String = defaultSchema) throws(StoreError) {
+        guard let components = URLComponents(string: text), let scheme = components.scheme else {
+            throw .invalidURL("\"\(Self.redacted(text))\" is not a URL")
+        }
+        guard scheme == "postgres" || scheme == "postgresql" else {
+            throw .invalidURL("scheme \"\(scheme)\" is not postgres:// or postgresql://")
+        }
+        guard let host = components.host, !host.isEmpty else {
+            throw .invalidURL("no host in \"\(Self.redacted(text))\"")
+        }
+        self.host = host
+        self.port = components.port ?? Self.defaultPort
+        guard (1...65535).contains(port) else { throw .invalidURL("port \(port) is out of range") }
+        self.user = components.user.flatMap { $0.removingPercentEncoding } ?? "postgres"
+        self.password = components.password.flatMap { $0.removingPercentEncoding }
+        let path = components.path.hasPrefix("/") ? String(components.path.dropFirst()) : components.path
+        self.database = path.isEmpty ? user : (path.removingPercentEncoding ?? path)
+        var sslMode = SSLMode.prefer
+        for item in components.queryItems ?? [] {
+            switch item.name {
+            case "sslmode":
+                guard let value = item.value, let mode = SSLMode(rawValue: value) else {
+                    throw .invalidURL("sslmode \"\(item.value ?? "")\" is not one of disable, prefer, require")
+                }
+                sslMode = mode
+            case "schema":
+                // Accept ?schema= as a convenience; the explicit argument still wins when set.
+                break
+            default:
+                throw .invalidURL("unknown parameter \"\(item.name)\" (known: sslmode, schema)")
+            }
+        }
+        self.sslMode = sslMode
+        let urlSchema = components.queryItems?.first(where: { $0.name == "schema" })?.value
+        let chosen = schema == Self.defaultSchema ? (urlSchema ?? schema) : schema
+        guard Self.isValidSchemaName(chosen) else {
+            throw .invalidURL("schema \"\(chosen)\" must be 1-63 characters: lower-case letters, digits, _ (not starting with a digit)")
+        }
+        self.schema = chosen
+    }
+
+    static func isValidSchemaName(_ name: String) -> Bool {
+        guard let first = name.unicodeScalars.first, name.unicodeScalars.count <= 63 else { return false }
+        let lower: ClosedRange<Unicode.Scalar> = "a"..."z"
+        let digits: ClosedRange<Unicode.Scalar> = "0"..."9"
+        return (lower.contains(first) || first == "_")
+            && name.unicodeScalars.allSatisfy { lower.contains($0) || digits.contains($0) || $0 == "_" }
+    }
+
+    /// The URL with any password replaced, for messages.
+    static func redacted(_ text: String) -> String {
+        guard var components = URLComponents(string: text), components.password != nil else { return text }
+        components.password = "***"
+        return components.string ?? text
+    }
+
+    /// A pooled client configuration. `poolSize` is the most connections it opens.
+    public func clientConfiguration(poolSize: Int = 10) -> PostgresClient.Configuration {
+        var config = PostgresClient.Configuration(
+            host: host, port: port, username: user, password: password, database: database, tls: tls)
+        config.options.additionalStartupParameters = [("search_path", schema), ("application_name", "wharf")]
+        config.options.maximumConnections = max(1, poolSize)
+        config.options.connectTimeout = .seconds(5)
+        return config
+    }
+
+    /// A single-connection configuration, used for the connectivity probe and LISTEN.
+    public func connectionConfiguration() throws -> PostgresConnection.Configuration {
+        let tls: PostgresConnection.Configuration.TLS =
+            switch sslMode {
+            case .disable: .disable
+            case .prefer: .prefer(try NIOSSLContext(configuration: tlsConfiguration))
+            case .require: .require(try NIOSSLContext(configuration: tlsConfiguration))
+            }
+        var config = PostgresConnection.Configuration(
+            host: host, port: port, username: user, password: password, database: database, tls: tls)
+        config.options.additionalStartupParameters = [("search_path", schema), ("application_name", "wharf")]
+        config.options.connectTimeout = TimeAmount.seconds(5)
+        return config
+    }
+
+    private var tls: PostgresClient.Configuration.TLS {
+        switch sslMode {
+        case .disable: .disable
+        case .prefer: .prefer(tlsConfiguration)
+        case .require: .require(tlsConfiguration)
+        }
+    }
+
+    private var tlsConfiguration: TLSConfiguration { .makeClientConfiguration() }
+}

@@ -1,0 +1,296 @@
+public import Logging
+public import PostgresNIO
+public import WharfCore
+import Foundation
+
+/// The PostgreSQL implementation of the ``JobStore``, ``DeadLetterStore`` and ``StatsReader``
+/// ports. Holds a pooled `PostgresClient` whose connections have `search_path` set to the Wharf
+/// schema; the caller runs the client (`client.run()`) for as long as the store is used.
+public struct PostgresJobStore: Sendable {
+    public let client: PostgresClient
+    public let database: DatabaseURL
+    let logger: Logger
+
+    public init(client: PostgresClient, database: DatabaseURL, logger: Logger) {
+        self.client = client
+        self.database = database
+        self.logger = logger
+    }
+
+    /// Runs one prepared statement on a pooled connection and collects its rows, translating
+    /// driver errors into ``StoreError``.
+    func run<Statement: PostgresPreparedStatement>(_ operation: String, _ statement: Statement) async throws -> [Statement.Row] {
+        do {
+            var rows: [Statement.Row] = []
+            for try await row in try await client.execute(statement, logger: logger) {
+                rows.append(row)
+            }
+            return rows
+        } catch {
+            throw translate(error, operation: operation)
+        }
+    }
+
+    /// Maps a driver error onto the ``StoreError`` a person can act on. The full driver error
+    /// is logged (`String(reflecting:)`; its `description` is deliberately generic).
+    func translate(_ error: any Error, operation: String) -> any Error {
+        StoreError.translate(error, operation: operation, database: database, logger: logger)
+    }
+}
+
+extension StoreError {
+    /// SQLSTATEs that mean "the Wharf objects are not there": undefined table, function or schema.
+    static let missingObjectStates: Set<String> = ["42P01", "42883", "3F000"]
+
+    public static func translate(_ error: any Error, operation: String, database: DatabaseURL, logger: Logger) -> any Error {
+        if error is StoreError || error is CancellationError { return error }
+        logger.debug("Database error", metadata: ["db.operation": "\(operation)", "error.message": "\(String(reflecting: error))"])
+        guard let psql = error as? PSQLError else {
+            return StoreError.unreachable(host: database.host, port: database.port, reason: "\(error)")
+        }
+        if let state = psql.serverInfo?[.sqlState] {
+            let message = psql.serverInfo?[.message] ?? "server error"
+            switch state {
+            case _ where missingObjectStates.contains(state):
+                return StoreError.schemaMissing(schema: database.schema)
+            case "28P01", "28000":
+                return StoreError.authenticationFailed(user: database.user, host: database.host, port: database.port, reason: message)
+            case "3D000":
+                return StoreError.databaseMissing(name: database.database)
+            default:
+                var detail = "\(message) (SQLSTATE \(state))"
+                if let hint = psql.serverInfo?[.hint] { detail += "; hint: \(hint)" }
+                return StoreError.query(operation: operation, detail: detail)
+            }
+        }
+        switch psql.code {
+        case .connectionError, .serverClosedConnection, .sslUnsupported, .failedToAddSSLHandler:
+            let underlying = psql.underlying.map { "\($0)" } ?? "\(psql.code)"
+            return StoreError.unreachable(host: database.host, port: database.port, reason: underlying)
+        default:
+            return StoreError.query(operation: operation, detail: "\(psql.code)")
+        }
+    }
+}
+
+extension Duration {
+    /// Whole microseconds, the unit the SQL multiplies by `interval '1 microsecond'`.
+    var wharfMicroseconds: Int64 {
+        let (seconds, attoseconds) = components
+        return seconds * 1_000_000 + attoseconds / 1_000_000_000_000
+    }
+}
+
+// MARK: - JobStore
+
+extension PostgresJobStore: JobStore {
+    public func enqueue(_ requests: [EnqueueRequest]) async throws -> [EnqueueResult] {
+        if requests.isEmpty { return [] }
+        let (unique, mapping) = EnqueueRequest.deduplicated(requests)
+        var resolved = [EnqueueResult?](repeating: nil, count: unique.count)
+        var pending = Array(unique.indices)
+        // A key's holder can finish between our insert attempt and the lookup of its id: that
+        // row then comes back without an id (nothing was inserted for it). Only those rows are
+        // sent again, in a new statement with a new snapshot; rows without a key always insert.
+        for _ in 0..<3 where !pending.isEmpty {
+            let rows = try await run("enqueue", JobInsertMany(pending.map { unique[$0] }))
+            var stillPending: [Int] = []
+            for (position, row) in zip(pending, rows) {
+                if let id = row.id {
+                    resolved[position] = EnqueueResult(id: JobID(id), inserted: row.inserted)
+                } else {
+                    stillPending.append(position)
+                }
+            }
+            pending = stillPending
+        }
+        guard pending.isEmpty else {
+            throw StoreError.query(operation: "enqueue", detail: "a unique key kept changing hands; retry the enqueue")
+        }
+        // Later repeats of a key within the batch report the first one's job, as not inserted.
+        var seen = Set<Int>()
+        return mapping.map { index in
+            // Every position was resolved above (pending is empty).
+            let result = resolved[index] ?? EnqueueResult(id: JobID(0), inserted: false)
+            return EnqueueResult(id: result.id, inserted: result.inserted && seen.insert(index).inserted)
+        }
+    }
+
+    public func claim(queue: QueueName, limit: Int, worker: WorkerID, leaseTTL: Duration) async throws -> [Job] {
+        guard limit > 0 else { return [] }
+        let rows = try await run(
+            "claim",
+            JobClaim(queue: queue.rawValue, limit: Int64(limit), worker: worker.rawValue, leaseMicros: leaseTTL.wharfMicroseconds))
+        // UPDATE ... RETURNING has no order; hand jobs out in claim order.
+        return try rows.map(JobRow.job).sorted { ($0.priority, $0.runAt, $0.id) < ($1.priority, $1.runAt, $1.id) }
+    }
+
+    public func complete(_ refs: [ClaimRef]) async throws -> [FencedOutcome] {
+        if refs.isEmpty { return [] }
+        let done = Set(try await run("complete", JobCompleteMany(ids: refs.map(\.id.rawValue), tokens: refs.map(\.token.rawValue))))
+        return refs.map { done.contains($0.id.rawValue) ? .applied : .leaseLost }
+    }
+
+    public func fail(_ ref: ClaimRef, failure: Failure, decision: FailureDecision) async throws -> FencedOutcome {
+        let rows: [Int64]
+        switch decision {
+        case .retry(let delay):
+            rows = try await run(
+                "fail",
+                JobFailRetry(id: ref.id.rawValue, token: ref.token.rawValue, delayMicros: delay.wharfMicroseconds, error: failure.message))
+        case .deadLetter(let reason):
+            rows = try await run(
+                "fail",
+                JobFailDead(id: ref.id.rawValue, token: ref.token.rawValue, error: failure.message, reason: reason.rawValue))
+        }
+        return rows.isEmpty ? .leaseLost : .applied
+    }
+
+    public func release(_ refs: [ClaimRef]) async throws -> [FencedOutcome] {
+        if refs.isEmpty { return [] }
+        let released = Set(try await run("release", JobReleaseMany(ids: refs.map(\.id.rawValue), tokens: refs.map(\.token.rawValue))))
+        return refs.map { released.contains($0.id.rawValue) ? .applied : .leaseLost }
+    }
+
+    public func extendLeases(_ refs: [ClaimRef], ttl: Duration) async throws -> Set<ClaimRef> {
+        if refs.isEmpty { return [] }
+        let rows = try await run(
+            "extend leases",
+            LeaseExtendMany(ids: refs.map(\.id.rawValue), tokens: refs.map(\.token.rawValue), ttlMicros: ttl.wharfMicroseconds))
+        return Set(rows.map { ClaimRef(id: JobID($0.0), token: LeaseToken($0.1)) })
+    }
+
+    public func reclaimExpired(limit: Int) async throws -> ReclaimResult {
+        let rows = try await run("reclaim expired leases", JobReclaimExpired(limit: Int64(limit)))
+        var result = ReclaimResult()
+        for (id, dead) in rows {
+            if dead { result.deadLettered.append(JobID(id)) } else { result.requeued.append(JobID(id)) }
+        }
+        result.requeued.sort()
+        result.deadLettered.sort()
+        return result
+    }
+
+    public func cancel(_ id: JobID) async throws -> Job {
+        if let row = try await run("cancel", JobCancel(id: id.rawValue)).first {
+            return try JobRow.job(row)
+        }
+        // Nothing matched: say why, in the state machine's words.
+        if let job = try await job(id) {
+            do {
+                _ = try JobStateMachine.apply(.cancelled, from: .state(job.state))
+            } catch {
+                throw StoreError.invalidTransition(id: id.rawValue, reason: error.description)
+            }
+            throw StoreError.invalidTransition(id: id.rawValue, reason: "its state changed during the cancel; try again")
+        }
+        if try await deadJob(id) != nil {
+            throw StoreError.invalidTransition(
+                id: id.rawValue,
+                reason: try transitionText(.cancelled, from: .dead) + "; purge it with `wharf dlq purge \(id)`")
+        }
+        throw StoreError.jobNotFound(id.rawValue)
+    }
+
+    private func transitionText(_ event: JobEvent, from: JobPlacement) throws -> String {
+        do {
+            _ = try JobStateMachine.apply(event, from: from)
+            return "\(event.rawValue) is allowed"
+        } catch {
+            return error.description
+        }
+    }
+
+    public func job(_ id: JobID) async throws -> Job? {
+        try await run("get job", JobGet(id: id.rawValue)).first.map(JobRow.job)
+    }
+
+    public func jobs(_ filter: JobFilter) async throws -> [Job] {
+        // Optional filters as "$n IS NULL OR column = $n" keep one static statement shape; the
+        // (queue, id) index serves the common --queue listing, id DESC is the keyset order.
+        let query: PostgresQuery = """
+            SELECT \(unescaped: JobColumns.full) FROM jobs
+            WHERE (\(filter.queue?.rawValue)::text IS NULL OR queue = \(filter.queue?.rawValue))
+              AND (\(filter.kind?.rawValue)::text IS NULL OR kind = \(filter.kind?.rawValue))
+              AND (\(filter.state?.rawValue)::text IS NULL OR state = \(filter.state?.rawValue))
+              AND (\(filter.before?.rawValue)::bigint IS NULL OR id < \(filter.before?.rawValue))
+            ORDER BY id DESC
+            LIMIT \(Int64(max(1, min(filter.limit, 1000))))
+            """
+        do {
+            var jobs: [Job] = []
+            for try await row in try await client.query(query, logger: logger).decode(JobRow.Columns.self) {
+                jobs.append(try JobRow.job(row))
+            }
+            return jobs
+        } catch {
+            throw translate(error, operation: "list jobs")
+        }
+    }
+}
+
+// MARK: - DeadLetterStore
+
+extension PostgresJobStore: DeadLetterStore {
+    public func deadJobs(_ filter: JobFilter) async throws -> [DeadJob] {
+        let query: PostgresQuery = """
+            SELECT \(unescaped: JobColumns.dead) FROM dead_jobs
+            WHERE (\(filter.queue?.rawValue)::text IS NULL OR queue = \(filter.queue?.rawValue))
+              AND (\(filter.kind?.rawValue)::text IS NULL OR kind = \(filter.kind?.rawValue))
+              AND (\(filter.before?.rawValue)::bigint IS NULL OR id < \(filter.before?.rawValue))
+            ORDER BY id DESC
+            LIMIT \(Int64(max(1, min(filter.limit, 1000))))
+            """
+        do {
+            var jobs: [DeadJob] = []
+            for try await row in try await client.query(query, logger: logger).decode(JobRow.DeadColumns.self) {
+                jobs.append(try JobRow.deadJob(row))
+            }
+            return jobs
+        } catch {
+            throw translate(error, operation: "list dead jobs")
+        }
+    }
+
+    public func deadJob(_ id: JobID) async throws -> DeadJob? {
+        try await run("get dead job", DeadJobGet(id: id.rawValue)).first.map(JobRow.deadJob)
+    }
+
+    public func retryDead(_ id: JobID) async throws -> Job {
+        do {
+            guard let row = try await run("retry dead job", DeadJobRetry(id: id.rawValue)).first else {
+                throw StoreError.deadJobNotFound(id.rawValue)
+            }
+            return try JobRow.job(row)
+        } catch StoreError.query(_, let detail) where detail.contains("SQLSTATE 23505") {
+            let key = try await deadJob(id)?.job.uniqueKey?.rawValue ?? ""
+            let holder = try await run("find unique key holder", JobGetActiveByUniqueKey(key: key)).first
+            throw StoreError.uniqueKeyTaken(id: id.rawValue, key: key, holder: holder)
+        }
+    }
+
+    public func purgeDead(_ id: JobID) async throws {
+        if try await run("purge dead job", DeadJobPurge(id: id.rawValue)).isEmpty {
+            throw StoreError.deadJobNotFound(id.rawValue)
+        }
+    }
+
+    public func purgeAllDead(queue: QueueName?) async throws -> Int {
+        Int(try await run("purge dead jobs", DeadJobPurgeAll(queue: queue?.rawValue ?? "")).first ?? 0)
+    }
+}
+
+// MARK: - StatsReader
+
+extension PostgresJobStore: StatsReader {
+    public func queueCounts() async throws -> [QueueCounts] {
+        var byQueue: [String: QueueCounts] = [:]
+        for row in try await run("count jobs", QueueCountsGet()) {
+            var counts = byQueue[row.0] ?? QueueCounts(queue: QueueName(unchecked: row.0))
+            counts.available += Int(row.1); counts.scheduled += Int(row.2); counts.running += Int(row.3)
+            counts.completed += Int(row.4); counts.cancelled += Int(row.5); counts.dead += Int(row.6)
+            byQueue[row.0] = counts
+        }
+        return byQueue.values.sorted { $0.queue < $1.queue }
+    }
+}

@@ -1,0 +1,59 @@
+import PostgresNIO
+
+// Operator-facing statements on `jobs`: read one, cancel one. Listing with optional filters
+// is built with PostgresQuery interpolation in PostgresJobStore+Admin (binds, never
+// concatenated values).
+
+/// One job by id, with its errors and history.
+struct JobGet: PostgresPreparedStatement {
+    static let sql = "SELECT \(JobColumns.full) FROM jobs WHERE id = $1"
+    typealias Row = JobRow.Columns
+    var id: Int64
+
+    func makeBindings() throws -> PostgresBindings {
+        var b = PostgresBindings(capacity: 1)
+        b.append(id)
+        return b
+    }
+
+    func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Row.self) }
+}
+
+/// Cancels an available or running job. A running job's worker finds out when its fenced
+/// complete/fail matches nothing (`state = 'running'` no longer holds).
+struct JobCancel: PostgresPreparedStatement {
+    static let sql = """
+        UPDATE jobs AS j SET
+            state = 'cancelled',
+            finished_at = now(),
+            lease_owner = NULL, lease_token = NULL, lease_expires_at = NULL,
+            history = j.history || history_entry('cancelled', j.state, 'cancelled', j.attempt, NULL)
+        WHERE j.id = $1 AND j.state IN ('available', 'running')
+        RETURNING \(JobColumns.full)
+        """
+    typealias Row = JobRow.Columns
+    var id: Int64
+
+    func makeBindings() throws -> PostgresBindings {
+        var b = PostgresBindings(capacity: 1)
+        b.append(id)
+        return b
+    }
+
+    func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Row.self) }
+}
+
+/// The id of the active job holding a unique key, if any (served by jobs_unique_key_active_idx).
+struct JobGetActiveByUniqueKey: PostgresPreparedStatement {
+    static let sql = "SELECT id FROM jobs WHERE unique_key = $1 AND state IN ('available', 'running')"
+    typealias Row = Int64
+    var key: String
+
+    func makeBindings() throws -> PostgresBindings {
+        var b = PostgresBindings(capacity: 1)
+        b.append(key)
+        return b
+    }
+
+    func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Int64.self) }
+}

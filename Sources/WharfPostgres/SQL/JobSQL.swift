@@ -1,0 +1,343 @@
+import Foundation
+import PostgresNIO
+import WharfCore
+
+// Every statement that touches `jobs` in the worker's life: insert, claim, complete, fail,
+// release, lease extension and reclaim. One PostgresPreparedStatement per statement, named
+// Noun+Verb so related statements sort together. docs/sql.md walks through them.
+
+/// Inserts a batch of jobs in one round trip, honouring unique keys.
+struct JobInsertMany: PostgresPreparedStatement {
+    // Ids are drawn from the sequence up front (in `input`, which is materialized because it
+    // calls the volatile nextval), so each input row knows its id whether or not it was inserted:
+    // RETURNING alone gives no way to tell which input row a returned id belongs to.
+    // A row whose unique key an active job holds is skipped by ON CONFLICT DO NOTHING and
+    // answered with the holder's id. Batches are deduplicated by key before they get here.
+    static let sql = """
+        WITH input AS MATERIALIZED (
+            SELECT nextval('jobs_id_seq') AS id, i.*
+            FROM unnest($1::text[], $2::text[], $3::text[], $4::smallint[], $5::bigint[],
+                        $6::timestamptz[], $7::bool[], $8::integer[], $9::text[])
+                 WITH ORDINALITY AS i(queue, kind, payload, priority, delay_us, at, has_at, max_attempts, unique_key, ord)
+        ),
+        inserted AS (
+            INSERT INTO jobs (id, queue, kind, payload, priority, run_at, max_attempts, unique_key, history)
+            SELECT id, queue, kind, payload::jsonb, priority,
+                   CASE WHEN has_at THEN at ELSE now() + delay_us * interval '1 microsecond' END,
+                   max_attempts, nullif(unique_key, ''),
+                   history_entry('enqueued', NULL, 'available', 0, NULL)
+            FROM input
+            ORDER BY ord
+            ON CONFLICT (unique_key) WHERE unique_key IS NOT NULL AND state IN ('available', 'running')
+            DO NOTHING
+            RETURNING id
+        )
+        SELECT input.ord, coalesce(inserted.id, holder.id), inserted.id IS NOT NULL
+        FROM input
+        LEFT JOIN inserted ON inserted.id = input.id
+        LEFT JOIN jobs AS holder
+               ON inserted.id IS NULL
+              AND holder.unique_key = nullif(input.unique_key, '')
+              AND holder.state IN ('available', 'running')
+        ORDER BY input.ord
+        """
+    typealias Row = (ordinal: Int64, id: Int64?, inserted: Bool)
+    private typealias Columns = (Int64, Int64?, Bool)
+
+    var queues: [String] = []
+    var kinds: [String] = []
+    var payloads: [String] = []
+    var priorities: [Int16] = []
+    var delaysMicros: [Int64] = []
+    var runAts: [Date] = []
+    var hasRunAt: [Bool] = []
+    var maxAttempts: [Int32] = []
+    /// "" stands for no key: PostgresNIO arrays cannot carry NULL elements.
+    var uniqueKeys: [String] = []
+
+    init(_ requests: [EnqueueRequest]) {
+        for request in requests {
+            queues.append(request.options.queue.rawValue)
+            kinds.append(request.kind.rawValue)
+            payloads.append(request.payload.json)
+            priorities.append(Int16(request.options.priority.rawValue))
+            maxAttempts.append(Int32(request.options.maxAttempts))
+            uniqueKeys.append(request.options.uniqueKey?.rawValue ?? "")
+            // The epoch stands in for "no instant" where has_at is false.
+            switch request.options.schedule {
+            case .now: append(delay: 0, at: nil)
+            case .after(let delay): append(delay: delay.wharfMicroseconds, at: nil)
+            case .at(let date): append(delay: 0, at: date)
+            }
+        }
+    }
+
+    private mutating func append(delay: Int64, at: Date?) {
+        delaysMicros.append(delay)
+        runAts.append(at ?? Date(timeIntervalSince1970: 0))
+        hasRunAt.append(at != nil)
+    }
+
+    func makeBindings() throws -> PostgresBindings {
+        var b = PostgresBindings(capacity: 9)
+        b.append(queues); b.append(kinds); b.append(payloads); b.append(priorities); b.append(delaysMicros)
+        b.append(runAts); b.append(hasRunAt); b.append(maxAttempts); b.append(uniqueKeys)
+        return b
+    }
+
+    func decodeRow(_ row: PostgresRow) throws -> Row {
+        let (ordinal, id, inserted) = try row.decode(Columns.self)
+        return (ordinal, id, inserted)
+    }
+}
+
+/// Claims up to `limit` due jobs of one queue for one worker.
+struct JobClaim: PostgresPreparedStatement {
+    // The CTE picks and locks; the UPDATE then writes only locked rows. FOR UPDATE SKIP LOCKED
+    // skips rows that concurrent claimers have locked instead of waiting on them, so claimers
+    // never block each other and never receive the same row. The scan is served by
+    // jobs_claimable_idx (queue, priority, run_at, id) WHERE state = 'available': it holds only
+    // available rows and is already in claim order, so finished rows cost nothing here.
+    // Each claimed row gets a fresh fencing token from lease_token_seq.
+    static let sql = """
+        WITH picked AS (
+            SELECT id FROM jobs
+            WHERE state = 'available' AND queue = $1 AND run_at <= now()
+            ORDER BY priority, run_at, id
+            LIMIT $2
+            FOR UPDATE SKIP LOCKED
+        )
+        UPDATE jobs AS j SET
+            state = 'running',
+            attempt = j.attempt + 1,
+            lease_owner = $3,
+            lease_token = nextval('lease_token_seq'),
+            lease_expires_at = now() + $4::bigint * interval '1 microsecond',
+            started_at = now(),
+            history = j.history || history_entry('claimed', 'available', 'running', j.attempt + 1, $3)
+        FROM picked
+        WHERE j.id = picked.id
+        RETURNING \(JobColumns.forClaim)
+        """
+    typealias Row = JobRow.Columns
+
+    var queue: String
+    var limit: Int64
+    var worker: String
+    var leaseMicros: Int64
+
+    func makeBindings() throws -> PostgresBindings {
+        var b = PostgresBindings(capacity: 4)
+        b.append(queue); b.append(limit); b.append(worker); b.append(leaseMicros)
+        return b
+    }
+
+    func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Row.self) }
+}
+
+/// Completes a batch of claimed jobs, each only while it still carries its lease token.
+struct JobCompleteMany: PostgresPreparedStatement {
+    // Fencing is the WHERE clause: a row whose token changed (reclaimed and claimed again) or
+    // that is no longer running (cancelled, reclaimed) is not matched, and its id is missing
+    // from RETURNING, which the caller reports as .leaseLost.
+    static let sql = """
+        UPDATE jobs AS j SET
+            state = 'completed',
+            finished_at = now(),
+            lease_owner = NULL, lease_token = NULL, lease_expires_at = NULL,
+            history = j.history || history_entry('succeeded', 'running', 'completed', j.attempt, j.lease_owner)
+        FROM unnest($1::bigint[], $2::bigint[]) AS done(id, token)
+        WHERE j.id = done.id AND j.lease_token = done.token AND j.state = 'running'
+        RETURNING j.id
+        """
+    typealias Row = Int64
+
+    var ids: [Int64]
+    var tokens: [Int64]
+
+    func makeBindings() throws -> PostgresBindings {
+        var b = PostgresBindings(capacity: 2)
+        b.append(ids); b.append(tokens)
+        return b
+    }
+
+    func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Int64.self) }
+}
+
+/// Records a failed attempt and makes the job available again after a delay (fenced).
+struct JobFailRetry: PostgresPreparedStatement {
+    // The delay is added to the database clock, so workers with skewed clocks agree on run_at.
+    static let sql = """
+        UPDATE jobs AS j SET
+            state = 'available',
+            run_at = now() + $3::bigint * interval '1 microsecond',
+            lease_owner = NULL, lease_token = NULL, lease_expires_at = NULL,
+            errors = j.errors || error_entry(j.attempt, $4, j.lease_owner),
+            history = j.history || history_entry('failed', 'running', 'available', j.attempt, j.lease_owner)
+        WHERE j.id = $1 AND j.lease_token = $2 AND j.state = 'running'
+        RETURNING j.id
+        """
+    typealias Row = Int64
+
+    var id: Int64
+    var token: Int64
+    var delayMicros: Int64
+    var error: String
+
+    func makeBindings() throws -> PostgresBindings {
+        var b = PostgresBindings(capacity: 4)
+        b.append(id); b.append(token); b.append(delayMicros); b.append(error)
+        return b
+    }
+
+    func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Int64.self) }
+}
+
+/// Records a failed attempt and moves the job to the dead-letter table (fenced), atomically.
+struct JobFailDead: PostgresPreparedStatement {
+    // One statement: the DELETE and the INSERT fed by its RETURNING commit or fail together,
+    // so the job is never in both tables and never in neither.
+    static let sql = """
+        WITH dead AS (
+            DELETE FROM jobs AS j
+            WHERE j.id = $1 AND j.lease_token = $2 AND j.state = 'running'
+            RETURNING j.*
+        )
+        INSERT INTO dead_jobs (id, queue, kind, payload, priority, attempt, max_attempts, run_at, unique_key,
+                               errors, history, created_at, started_at, died_at, reason)
+        SELECT id, queue, kind, payload, priority, attempt, max_attempts, run_at, unique_key,
+               errors || error_entry(attempt, $3, lease_owner),
+               history || history_entry('dead_lettered', 'running', 'dead', attempt, lease_owner),
+               created_at, started_at, now(), $4
+        FROM dead
+        RETURNING id
+        """
+    typealias Row = Int64
+
+    var id: Int64
+    var token: Int64
+    var error: String
+    var reason: String
+
+    func makeBindings() throws -> PostgresBindings {
+        var b = PostgresBindings(capacity: 4)
+        b.append(id); b.append(token); b.append(error); b.append(reason)
+        return b
+    }
+
+    func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Int64.self) }
+}
+
+/// Hands claimed jobs back without using an attempt (graceful shutdown), fenced.
+struct JobReleaseMany: PostgresPreparedStatement {
+    // attempt - 1 undoes the claim's increment: the run never got to finish, so it should not
+    // count against max_attempts. The token still changes on the next claim, so a late result
+    // from this run cannot land on the next one.
+    static let sql = """
+        UPDATE jobs AS j SET
+            state = 'available',
+            attempt = j.attempt - 1,
+            lease_owner = NULL, lease_token = NULL, lease_expires_at = NULL,
+            history = j.history || history_entry('released', 'running', 'available', j.attempt - 1, j.lease_owner)
+        FROM unnest($1::bigint[], $2::bigint[]) AS given(id, token)
+        WHERE j.id = given.id AND j.lease_token = given.token AND j.state = 'running'
+        RETURNING j.id
+        """
+    typealias Row = Int64
+
+    var ids: [Int64]
+    var tokens: [Int64]
+
+    func makeBindings() throws -> PostgresBindings {
+        var b = PostgresBindings(capacity: 2)
+        b.append(ids); b.append(tokens)
+        return b
+    }
+
+    func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Int64.self) }
+}
+
+/// Renews every lease a process holds in one statement.
+struct LeaseExtendMany: PostgresPreparedStatement {
+    // A lease that already expired but was not reclaimed yet is still ours (nobody else has the
+    // token), so it is extended too; one that was reclaimed no longer matches the token.
+    static let sql = """
+        UPDATE jobs AS j SET lease_expires_at = now() + $3::bigint * interval '1 microsecond'
+        FROM unnest($1::bigint[], $2::bigint[]) AS held(id, token)
+        WHERE j.id = held.id AND j.lease_token = held.token AND j.state = 'running'
+        RETURNING j.id, j.lease_token
+        """
+    typealias Row = (Int64, Int64)
+
+    var ids: [Int64]
+    var tokens: [Int64]
+    var ttlMicros: Int64
+
+    func makeBindings() throws -> PostgresBindings {
+        var b = PostgresBindings(capacity: 3)
+        b.append(ids); b.append(tokens); b.append(ttlMicros)
+        return b
+    }
+
+    func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Row.self) }
+}
+
+/// Takes back running jobs whose lease expired: requeues them, or dead-letters those on their
+/// last attempt. One statement, so each job goes exactly one way.
+struct JobReclaimExpired: PostgresPreparedStatement {
+    // `expired` locks the rows (SKIP LOCKED: a worker renewing or completing one right now wins,
+    // and the reaper looks again next pass) via jobs_lease_expiry_idx (partial, running only).
+    // The two data-modifying CTEs act on disjoint subsets of `expired`.
+    static let sql = """
+        WITH expired AS (
+            SELECT id, attempt >= max_attempts AS last_attempt
+            FROM jobs
+            WHERE state = 'running' AND lease_expires_at < now()
+            ORDER BY lease_expires_at
+            LIMIT $1
+            FOR UPDATE SKIP LOCKED
+        ),
+        dead AS (
+            DELETE FROM jobs AS j USING expired e
+            WHERE j.id = e.id AND e.last_attempt
+            RETURNING j.*
+        ),
+        dead_inserted AS (
+            INSERT INTO dead_jobs (id, queue, kind, payload, priority, attempt, max_attempts, run_at, unique_key,
+                                   errors, history, created_at, started_at, died_at, reason)
+            SELECT id, queue, kind, payload, priority, attempt, max_attempts, run_at, unique_key,
+                   errors || error_entry(attempt,
+                       'lease expired at ' || lease_expires_at || ', worker ' || lease_owner, lease_owner),
+                   history || history_entry('dead_lettered', 'running', 'dead', attempt, lease_owner),
+                   created_at, started_at, now(), 'lease_expired_on_last_attempt'
+            FROM dead
+            RETURNING id
+        ),
+        requeued AS (
+            UPDATE jobs AS j SET
+                state = 'available',
+                run_at = now(),
+                lease_owner = NULL, lease_token = NULL, lease_expires_at = NULL,
+                errors = j.errors || error_entry(j.attempt,
+                    'lease expired at ' || j.lease_expires_at || ', worker ' || j.lease_owner, j.lease_owner),
+                history = j.history || history_entry('lease_expired', 'running', 'available', j.attempt, j.lease_owner)
+            FROM expired e
+            WHERE j.id = e.id AND NOT e.last_attempt
+            RETURNING j.id
+        )
+        SELECT id, false FROM requeued
+        UNION ALL
+        SELECT id, true FROM dead_inserted
+        """
+    typealias Row = (Int64, Bool)
+
+    var limit: Int64
+
+    func makeBindings() throws -> PostgresBindings {
+        var b = PostgresBindings(capacity: 1)
+        b.append(limit)
+        return b
+    }
+
+    func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Row.self) }
+}
