@@ -37,12 +37,20 @@ public struct Transition: Equatable, Sendable {
     public var event: JobEvent
     public var from: JobPlacement
     public var to: JobPlacement
+
+    public init(event: JobEvent, from: JobPlacement, to: JobPlacement) {
+        self.event = event; self.from = from; self.to = to
+    }
 }
 
 /// An event that is not allowed where the job is; the message says why and what is possible.
 public struct TransitionError: Error, Equatable, Sendable, CustomStringConvertible {
     public var event: JobEvent
     public var from: JobPlacement
+
+    public init(event: JobEvent, from: JobPlacement) {
+        self.event = event; self.from = from
+    }
 
     public var description: String {
         let allowed = JobEvent.allCases.filter { (try? JobStateMachine.apply($0, from: from)) != nil }

@@ -101,7 +101,7 @@ struct JobClaim: PostgresPreparedStatement {
     // Each claimed row gets a fresh fencing token from lease_token_seq.
     static let sql = """
         WITH picked AS (
-            SELECT id FROM jobs
+            SELECT id AS picked_id FROM jobs
             WHERE state = 'available' AND queue = $1 AND run_at <= now()
             ORDER BY priority, run_at, id
             LIMIT $2
@@ -116,7 +116,7 @@ struct JobClaim: PostgresPreparedStatement {
             started_at = now(),
             history = j.history || history_entry('claimed', 'available', 'running', j.attempt + 1, $3)
         FROM picked
-        WHERE j.id = picked.id
+        WHERE j.id = picked.picked_id
         RETURNING \(JobColumns.forClaim)
         """
     typealias Row = JobRow.Columns
