@@ -23,6 +23,11 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.2"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
     ],
     targets: [
         // Pure core: job model, state machine, retry policy, validation, ports. No I/O.
@@ -38,13 +43,52 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The worker runtime: producers, executor, leases, heartbeat, reaper, shutdown. Knows only
+        // WharfCore ports, never SQL.
+        .target(
+            name: "WharfRuntime",
+            dependencies: [
+                "WharfCore",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Handlers with heavy dependencies: exec (swift-subprocess), http webhooks (AHC + HMAC).
+        .target(
+            name: "WharfHandlers",
+            dependencies: [
+                "WharfCore", "WharfRuntime",
+                .product(name: "Subprocess", package: "swift-subprocess"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Composition for Swift services that embed a worker: PostgreSQL adapter + runtime.
+        .target(
+            name: "Wharf",
+            dependencies: [
+                "WharfCore", "WharfPostgres", "WharfRuntime",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // Thin CLI and composition root, a library so commands can be tested in-process.
         .target(
             name: "WharfCLI",
             dependencies: [
                 "WharfCore",
                 "WharfPostgres",
+                "WharfRuntime",
+                "WharfHandlers",
+                "Wharf",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
@@ -52,6 +96,17 @@ let package = Package(
         .executableTarget(
             name: "wharf",
             dependencies: ["WharfCLI", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: swiftSettings
+        ),
+        // A worker with Swift handlers, spawned as a real process by the end-to-end tests (and an
+        // example of embedding Wharf in a Swift service).
+        .executableTarget(
+            name: "WharfTestWorker",
+            dependencies: [
+                "Wharf", "WharfCore", "WharfRuntime", "WharfPostgres",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings
         ),
         // Test-only support: throwaway schemas, row factories, polling helpers.
@@ -72,6 +127,26 @@ let package = Package(
                 "WharfCore", "WharfPostgres", "WharfTesting",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
             ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "WharfRuntimeTests",
+            dependencies: [
+                "WharfCore", "WharfPostgres", "WharfRuntime", "WharfTesting", "Wharf",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "WharfHandlersTests",
+            dependencies: ["WharfCore", "WharfRuntime", "WharfHandlers", "WharfTesting", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "WharfEndToEndTests",
+            dependencies: ["WharfCore", "WharfPostgres", "WharfTesting", .product(name: "PostgresNIO", package: "postgres-nio")],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -1,5 +1,6 @@
 import ArgumentParser
 import WharfCore
+import Wharf
 import WharfPostgres
 
 /// Errors of the command line itself.
@@ -40,6 +41,8 @@ enum ExitStatus {
             }
         case let error as WharfCore.ValidationError:
             error.field.contains("payload") ? dataError : usage
+        case is ConfigError, is WorkerConfigurationError:
+            config
         case let error as CLIError:
             switch error {
             case .missingDatabaseURL: usage

@@ -89,9 +89,11 @@ extension PostgresJobStore: JobStore {
         let (unique, mapping) = EnqueueRequest.deduplicated(requests)
         var resolved = [EnqueueResult?](repeating: nil, count: unique.count)
         var pending = Array(unique.indices)
-        // A key's holder can finish between our insert attempt and the lookup of its id: that
-        // row then comes back without an id (nothing was inserted for it). Only those rows are
-        // sent again, in a new statement with a new snapshot; rows without a key always insert.
+        // ON CONFLICT sees rows committed after the statement's snapshot was taken, but the
+        // holder lookup in the same statement does not: a key taken by a transaction that
+        // committed meanwhile comes back without an id (nothing was inserted for it). Only those
+        // rows are sent again, in a new statement with a new snapshot; rows without a key
+        // always insert.
         for _ in 0..<3 where !pending.isEmpty {
             let rows = try await run("enqueue", JobInsertMany(pending.map { unique[$0] }))
             var stillPending: [Int] = []

@@ -1,3 +1,5 @@
+public import WharfCore
+
 /// Everything that can go wrong talking to the job database, each with what happened, where,
 /// and what to do. Never includes payloads or passwords.
 public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
@@ -54,6 +56,15 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
             "cannot retry dead job \(id): job \(holder.map(String.init) ?? "?") is active with the same unique key \"\(key)\". Wait for it to finish, or cancel it."
         case .query(let operation, let detail):
             "\(operation) failed: \(detail)"
+        }
+    }
+}
+
+extension StoreError: TransientStoreFailure {
+    public var isTransient: Bool {
+        switch self {
+        case .unreachable, .query: true
+        default: false
         }
     }
 }

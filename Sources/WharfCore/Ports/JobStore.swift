@@ -85,3 +85,9 @@ public protocol JobStore: Sendable {
     func jobs(_ filter: JobFilter) async throws -> [Job]
 }
 
+
+/// Lets the runtime tell a passing failure (database unreachable) from one that retrying will
+/// not fix (schema missing), without knowing the adapter's error type.
+public protocol TransientStoreFailure: Error {
+    var isTransient: Bool { get }
+}

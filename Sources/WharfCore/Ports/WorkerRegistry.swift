@@ -1,0 +1,49 @@
+public import Foundation
+
+/// One running worker process, as recorded in the `workers` table.
+public struct WorkerInfo: Sendable, Equatable {
+    public var id: WorkerID
+    public var host: String
+    public var pid: Int
+    public var queues: [QueueName]
+    /// Total job slots across its queues.
+    public var concurrency: Int
+    public var version: String
+    public var startedAt: Date?
+    public var heartbeatAt: Date?
+
+    public init(id: WorkerID, host: String, pid: Int, queues: [QueueName], concurrency: Int, version: String, startedAt: Date? = nil, heartbeatAt: Date? = nil) {
+        self.id = id; self.host = host; self.pid = pid; self.queues = queues; self.concurrency = concurrency
+        self.version = version; self.startedAt = startedAt; self.heartbeatAt = heartbeatAt
+    }
+}
+
+/// The `workers` table: who is alive.
+public protocol WorkerRegistry: Sendable {
+    /// Inserts or refreshes the worker's row.
+    func register(_ worker: WorkerInfo) async throws
+    /// Stamps the worker's heartbeat. Returns `false` when its row is gone (pruned while the
+    /// process was frozen): the caller registers again.
+    func heartbeat(_ id: WorkerID) async throws -> Bool
+    func deregister(_ id: WorkerID) async throws
+    /// Removes workers whose last heartbeat is older than `age`; returns their ids.
+    func pruneStale(olderThan age: Duration) async throws -> [WorkerID]
+    func workers() async throws -> [WorkerInfo]
+}
+
+/// Leadership of a named maintenance task: at most one holder at a time, held for a TTL and
+/// renewed by calling ``tryAcquire(_:holder:ttl:)`` again before it runs out.
+public protocol LeaderLock: Sendable {
+    /// Becomes or stays leader of `name` for `ttl` from now; `false` when another live holder has it.
+    func tryAcquire(_ name: String, holder: WorkerID, ttl: Duration) async throws -> Bool
+    /// Gives leadership up so another process can take it at once (graceful shutdown).
+    func release(_ name: String, holder: WorkerID) async throws
+}
+
+/// Tells idle workers that a queue has new jobs (PostgreSQL LISTEN/NOTIFY in production).
+public protocol QueueWakeups: Sendable {
+    /// Calls `onWake` with the queue of each notification, for the `queues` given, until
+    /// cancelled. Reconnects by itself after failures, and calls `onWake` for every queue after
+    /// a reconnect, since notifications sent while disconnected are lost.
+    func run(queues: Set<QueueName>, onWake: @escaping @Sendable (QueueName) -> Void) async
+}

@@ -1,0 +1,90 @@
+public import WharfRuntime
+public import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOFoundationCompat
+import NIOHTTP1
+import WharfCore
+
+/// Delivers a job as an HTTP POST of its payload to a fixed URL (webhooks out).
+///
+/// Headers: `Content-Type: application/json`, `Idempotency-Key` (stable across attempts),
+/// `Wharf-Job-Id`, `Wharf-Job-Kind`, `Wharf-Attempt`, and, with a secret, `Wharf-Signature`
+/// (see ``WebhookSignature``). Responses: 2xx success; 408, 429 and 5xx retry (honouring
+/// `Retry-After`); other 4xx permanent failure; timeouts and connection errors retry.
+public struct WebhookHandler: JobHandler {
+    public var url: String
+    public var secret: [UInt8]?
+    public var headers: [String: String]
+    let client: HTTPClient
+
+    /// Longest response-body excerpt kept in an error text.
+    public static let bodyExcerptBytes = 512
+
+    public init(url: String, secret: [UInt8]?, headers: [String: String] = [:], client: HTTPClient = .shared) {
+        self.url = url
+        self.secret = secret
+        self.headers = headers
+        self.client = client
+    }
+
+    public func handle(_ context: JobContext) async throws -> HandlerOutcome {
+        let job = context.job
+        let body = Array(job.payload.json.utf8)
+        var request = HTTPClientRequest(url: url)
+        request.method = .POST
+        request.headers.add(name: "Content-Type", value: "application/json")
+        request.headers.add(name: "User-Agent", value: "wharf")
+        request.headers.add(name: "Idempotency-Key", value: context.idempotencyKey)
+        request.headers.add(name: "Wharf-Job-Id", value: job.id.description)
+        request.headers.add(name: "Wharf-Job-Kind", value: job.kind.rawValue)
+        request.headers.add(name: "Wharf-Attempt", value: String(job.attempt))
+        for (name, value) in headers { request.headers.replaceOrAdd(name: name, value: value) }
+        if let secret {
+            let timestamp = Int64(Date().timeIntervalSince1970)
+            request.headers.add(name: WebhookSignature.headerName, value: WebhookSignature.header(secret: secret, timestamp: timestamp, body: body))
+        }
+        request.body = .bytes(ByteBuffer(bytes: body))
+
+        let response: HTTPClientResponse
+        do {
+            response = try await client.execute(request, timeout: .nanoseconds(Int64(context.timeout.components.seconds) * 1_000_000_000 + context.timeout.components.attoseconds / 1_000_000_000))
+        } catch {
+            if Task.isCancelled { throw CancellationError() }
+            return .failure("POST \(url) failed: \(error)")
+        }
+        let status = response.status.code
+        let excerpt = try await Self.excerpt(response)
+        let summary = "POST \(url) answered \(status)\(excerpt.isEmpty ? "" : ": \(excerpt)")"
+        switch status {
+        case 200..<300:
+            return .success
+        case 408, 429, 500..<600:
+            let retryAfter = response.headers.first(name: "Retry-After").flatMap { Self.parseRetryAfter($0) }
+            return .retry(after: retryAfter, reason: summary)
+        default:
+            return .permanentFailure(summary)
+        }
+    }
+
+    /// The start of the response body, for the error text; the rest is read and dropped.
+    static func excerpt(_ response: HTTPClientResponse) async throws -> String {
+        var kept = ByteBuffer()
+        for try await var chunk in response.body where kept.readableBytes < bodyExcerptBytes {
+            let room = bodyExcerptBytes - kept.readableBytes
+            if var slice = chunk.readSlice(length: min(room, chunk.readableBytes)) { kept.writeBuffer(&slice) }
+        }
+        return String(buffer: kept).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// `Retry-After: 120` or an HTTP date.
+    static func parseRetryAfter(_ value: String, now: Date = Date()) -> Duration? {
+        if let seconds = Int64(value.trimmingCharacters(in: .whitespaces)), seconds >= 0 { return .seconds(seconds) }
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "GMT")
+        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss zzz"
+        guard let date = formatter.date(from: value) else { return nil }
+        return .milliseconds(Int64(max(0, date.timeIntervalSince(now)) * 1000))
+    }
+}

@@ -1,0 +1,39 @@
+public import WharfCore
+
+extension PostgresJobStore: WorkerRegistry {
+    public func register(_ worker: WorkerInfo) async throws {
+        _ = try await run("register worker", WorkerRegister(
+            id: worker.id.rawValue, host: worker.host, pid: Int32(truncatingIfNeeded: worker.pid),
+            queues: worker.queues.map(\.rawValue), concurrency: Int32(worker.concurrency), version: worker.version))
+    }
+
+    public func heartbeat(_ id: WorkerID) async throws -> Bool {
+        try await !run("worker heartbeat", WorkerHeartbeat(id: id.rawValue)).isEmpty
+    }
+
+    public func deregister(_ id: WorkerID) async throws {
+        _ = try await run("deregister worker", WorkerDeregister(id: id.rawValue))
+    }
+
+    public func pruneStale(olderThan age: Duration) async throws -> [WorkerID] {
+        try await run("prune workers", WorkerPruneStale(ageMicros: age.wharfMicroseconds)).map(WorkerID.init)
+    }
+
+    public func workers() async throws -> [WorkerInfo] {
+        try await run("list workers", WorkerList()).map { row in
+            WorkerInfo(
+                id: WorkerID(row.0), host: row.1, pid: Int(row.2), queues: row.3.map(QueueName.init(unchecked:)),
+                concurrency: Int(row.4), version: row.5, startedAt: row.6, heartbeatAt: row.7)
+        }
+    }
+}
+
+extension PostgresJobStore: LeaderLock {
+    public func tryAcquire(_ name: String, holder: WorkerID, ttl: Duration) async throws -> Bool {
+        try await !run("acquire leadership", LeaderAcquire(name: name, holder: holder.rawValue, ttlMicros: ttl.wharfMicroseconds)).isEmpty
+    }
+
+    public func release(_ name: String, holder: WorkerID) async throws {
+        _ = try await run("release leadership", LeaderRelease(name: name, holder: holder.rawValue))
+    }
+}

@@ -1,0 +1,54 @@
+public import Logging
+import PostgresNIO
+public import WharfCore
+
+/// LISTEN on `<schema>.jobs` over a dedicated connection (not from the pool: a LISTEN belongs
+/// to its session). Reconnects with backoff after any failure, and after reconnecting wakes
+/// every queue, because notifications sent while it was disconnected are gone.
+public struct PostgresQueueWakeups: QueueWakeups {
+    let database: DatabaseURL
+    let logger: Logger
+
+    public init(database: DatabaseURL, logger: Logger) {
+        self.database = database
+        self.logger = logger
+    }
+
+    public var channel: String { "\(database.schema).jobs" }
+
+    public func run(queues: Set<QueueName>, onWake: @escaping @Sendable (QueueName) -> Void) async {
+        var delay: Duration = .milliseconds(100)
+        var connectionID = 0
+        var firstConnection = true
+        while !Task.isCancelled {
+            connectionID += 1
+            do {
+                let connection = try await PostgresConnection.connect(
+                    configuration: try database.connectionConfiguration(), id: connectionID, logger: logger)
+                do {
+                    try await connection.listen(on: channel) { notifications in
+                        logger.debug("Listening for new jobs", metadata: ["db.channel": "\(channel)"])
+                        delay = .milliseconds(100)
+                        if !firstConnection { queues.forEach(onWake) }
+                        firstConnection = false
+                        for try await notification in notifications {
+                            let queue = QueueName(unchecked: notification.payload)
+                            if queues.contains(queue) { onWake(queue) }
+                        }
+                    }
+                } catch {
+                    try? await connection.close()
+                    throw error
+                }
+                try? await connection.close()
+            } catch {
+                if Task.isCancelled { return }
+                logger.warning("Notification listener lost its connection; reconnecting", metadata: [
+                    "db.channel": "\(channel)", "retry.delay": "\(delay)", "error.message": "\(String(reflecting: error))",
+                ])
+            }
+            do { try await Task.sleep(for: delay) } catch { return }
+            delay = min(delay * 2, .seconds(5))
+        }
+    }
+}

@@ -1,0 +1,95 @@
+import Logging
+import WharfCore
+
+/// Runs one claimed job: finds its handler, races it against the kind's timeout and the job's
+/// stop signal (lease lost, shutdown), and turns what happened into the outcome to record.
+struct JobExecutor: Sendable {
+    let handlers: HandlerRegistry
+    let retry: RetryPolicies
+    let workerID: WorkerID
+    let logger: Logger
+
+    private enum Race: Sendable {
+        case finished(HandlerOutcome)
+        case threw(String)
+        case timedOut
+        case stopped(StopReason)
+    }
+
+    /// Returns the outcome to record, or `nil` when nothing may be written (the lease is lost).
+    func execute(_ job: Job, ref: ClaimRef, signal: StopSignal) async -> PendingOutcome? {
+        var metadata: Logger.Metadata = [
+            "job.id": "\(job.id)", "job.kind": "\(job.kind)", "job.queue": "\(job.queue)", "job.attempt": "\(job.attempt)",
+            "worker.id": "\(workerID)", "lease.token": "\(ref.token)",
+        ]
+        guard let entry = handlers.entry(for: job.kind) else {
+            // Transient on purpose: during a rolling deploy another worker may know the kind.
+            let known = handlers.kinds.map(\.rawValue).joined(separator: ", ")
+            return failed(job, .transient("no handler for kind \"\(job.kind)\" on worker \(workerID) (it handles: \(known.isEmpty ? "nothing" : known))"))
+        }
+        logger.info("Job started", metadata: metadata.merging(["job.state.from": "available", "job.state.to": "running"]) { $1 })
+        var jobLogger = logger
+        jobLogger[metadataKey: "job.id"] = "\(job.id)"
+        jobLogger[metadataKey: "job.kind"] = "\(job.kind)"
+        let clock = ContinuousClock()
+        let started = clock.now
+        let context = JobContext(
+            job: job, workerID: workerID, idempotencyKey: "wharf-job-\(job.id)", deadline: started + entry.timeout,
+            timeout: entry.timeout, logger: jobLogger)
+
+        let race: Race = await withTaskGroup(of: Race?.self) { group in
+            group.addTask {
+                do {
+                    return .finished(try await entry.handler.handle(context))
+                } catch {
+                    return Task.isCancelled ? nil : .threw(String(describing: error))
+                }
+            }
+            group.addTask {
+                do {
+                    try await Task.sleep(for: entry.timeout)
+                    return .timedOut
+                } catch {
+                    return nil
+                }
+            }
+            group.addTask { await signal.wait().map(Race.stopped) }
+            var first: Race?
+            while first == nil, let next = await group.next() { first = next }
+            group.cancelAll()
+            // Every child returned nil only when this task itself was cancelled (hard stop).
+            return first ?? .stopped(.shutdown)
+        }
+        RuntimeMetrics.duration(job, clock.now - started)
+        metadata["job.duration"] = "\(clock.now - started)"
+
+        switch race {
+        case .finished(.success):
+            return .complete
+        case .finished(.failure(let message)):
+            return failed(job, .transient(message))
+        case .finished(.retry(let after, let reason)):
+            return failed(job, .transient(reason, retryAfter: after))
+        case .finished(.permanentFailure(let message)):
+            return failed(job, .permanent(message))
+        case .threw(let description):
+            return failed(job, .transient(description))
+        case .timedOut:
+            RuntimeMetrics.finished(job, outcome: "timed_out")
+            return failed(job, .transient("timed out after \(entry.timeout)"))
+        case .stopped(.leaseLost):
+            RuntimeMetrics.finished(job, outcome: "lease_lost")
+            logger.warning("Lease lost; job stopped", metadata: metadata)
+            return nil
+        case .stopped(.shutdown):
+            return .release
+        }
+    }
+
+    private func failed(_ job: Job, _ failure: Failure) -> PendingOutcome {
+        let policy = retry.policy(queue: job.queue, kind: job.kind)
+        let decision = FailureDecision.decide(
+            failure, attempt: job.attempt, jobMaxAttempts: job.maxAttempts, policy: policy, random: Double.random(in: 0..<1))
+        return .fail(failure, decision)
+    }
+}

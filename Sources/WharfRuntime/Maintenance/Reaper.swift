@@ -1,0 +1,79 @@
+public import Logging
+public import WharfCore
+
+/// What one reaper pass did.
+public struct ReapResult: Equatable, Sendable {
+    public var requeued: [JobID] = []
+    public var deadLettered: [JobID] = []
+    public var prunedWorkers: [WorkerID] = []
+    public var isEmpty: Bool { requeued.isEmpty && deadLettered.isEmpty && prunedWorkers.isEmpty }
+}
+
+/// Takes back jobs whose lease expired (their worker crashed, froze or lost its network) and
+/// removes `workers` rows that stopped beating. Runs only on the maintenance leader.
+public struct Reaper: Sendable {
+    let store: any JobStore
+    let registry: any WorkerRegistry
+    let staleWorkerAfter: Duration
+    let logger: Logger
+    /// Rows reclaimed per statement; a pass repeats until a statement takes fewer.
+    public static let batchSize = 1000
+
+    public init(store: any JobStore, registry: any WorkerRegistry, staleWorkerAfter: Duration, logger: Logger) {
+        self.store = store
+        self.registry = registry
+        self.staleWorkerAfter = staleWorkerAfter
+        self.logger = logger
+    }
+
+    public func runOnce() async throws -> ReapResult {
+        var result = ReapResult()
+        while true {
+            let batch = try await store.reclaimExpired(limit: Self.batchSize)
+            result.requeued += batch.requeued
+            result.deadLettered += batch.deadLettered
+            if batch.requeued.count + batch.deadLettered.count < Self.batchSize { break }
+        }
+        result.prunedWorkers = try await registry.pruneStale(olderThan: staleWorkerAfter)
+        RuntimeMetrics.leasesReclaimed(result.requeued.count + result.deadLettered.count)
+        for id in result.requeued {
+            logger.info("Lease expired; job requeued", metadata: ["job.id": "\(id)", "job.state.from": "running", "job.state.to": "available"])
+        }
+        for id in result.deadLettered {
+            logger.info("Lease expired on last attempt; job dead-lettered", metadata: ["job.id": "\(id)", "job.state.from": "running", "job.state.to": "dead"])
+        }
+        for id in result.prunedWorkers {
+            logger.notice("Pruned worker that stopped beating", metadata: ["worker.id": "\(id)"])
+        }
+        return result
+    }
+}
+
+/// Runs the reaper on one process at a time: each pass first takes or renews the maintenance
+/// leadership (a row with an expiry on the database clock). A leader that dies stops renewing,
+/// and another process takes over once its lease runs out: within one lease TTL.
+struct MaintenanceLeader: Sendable {
+    static let lockName = "maintenance"
+    let leader: any LeaderLock
+    let reaper: Reaper
+    let configuration: WorkerConfiguration
+    let logger: Logger
+
+    func run() async {
+        var wasLeader = false
+        while !Task.isCancelled {
+            do {
+                let isLeader = try await leader.tryAcquire(Self.lockName, holder: configuration.workerID, ttl: configuration.leaseTTL)
+                if isLeader != wasLeader {
+                    logger.notice(isLeader ? "Became maintenance leader" : "No longer maintenance leader", metadata: ["worker.id": "\(configuration.workerID)"])
+                    wasLeader = isLeader
+                }
+                if isLeader { _ = try await reaper.runOnce() }
+            } catch {
+                RuntimeMetrics.storeError("maintenance")
+                logger.warning("Maintenance pass failed", metadata: ["error.message": "\(String(reflecting: error))"])
+            }
+            do { try await Task.sleep(for: configuration.reaperInterval) } catch { break }
+        }
+    }
+}

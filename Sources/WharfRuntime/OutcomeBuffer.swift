@@ -1,0 +1,159 @@
+import Logging
+import Synchronization
+import WharfCore
+
+/// A result to write for a job that ran.
+enum PendingOutcome: Sendable {
+    case complete
+    case fail(Failure, FailureDecision)
+    /// Handed back on shutdown: no attempt used.
+    case release
+}
+
+/// Holds finished jobs' outcomes until they are written, and writes them in batches: all
+/// completions pending at a moment go out in one fenced statement. While the database is down
+/// the outcomes stay here and are retried with backoff; if a lease expires meanwhile, the fenced
+/// write reports `.leaseLost` and the job runs again elsewhere (at least once, never lost).
+final class OutcomeBuffer: Sendable {
+    struct Item: Sendable {
+        var job: Job
+        var ref: ClaimRef
+        var outcome: PendingOutcome
+    }
+
+    private let items = Mutex<[Item]>([])
+    private let wake = WakeSignal()
+    let store: any JobStore
+    let batchSize: Int
+    let workerID: WorkerID
+    let logger: Logger
+
+    init(store: any JobStore, batchSize: Int, workerID: WorkerID, logger: Logger) {
+        self.store = store
+        self.batchSize = batchSize
+        self.workerID = workerID
+        self.logger = logger
+    }
+
+    func add(_ item: Item) {
+        items.withLock { $0.append(item) }
+        wake.signal()
+    }
+
+    var pendingCount: Int { items.withLock { $0.count } }
+    /// Claims whose outcome is not written yet: the heartbeat keeps their leases alive.
+    var pendingRefs: [ClaimRef] { items.withLock { $0.map(\.ref) } }
+
+    /// Writes outcomes as they arrive until cancelled.
+    func run() async {
+        var backoff = RetryBackoff()
+        while !Task.isCancelled {
+            if pendingCount == 0 { await wake.wait(timeout: .seconds(1)) }
+            if await flushOnce() {
+                backoff.reset()
+            } else {
+                try? await Task.sleep(for: backoff.next())
+            }
+        }
+    }
+
+    /// Keeps flushing until nothing is pending or `deadline` passes. Returns what is left.
+    func drain(deadline: ContinuousClock.Instant) async -> Int {
+        var backoff = RetryBackoff()
+        while pendingCount > 0, ContinuousClock.now < deadline {
+            if !(await flushOnce()) { try? await Task.sleep(for: min(backoff.next(), deadline - .now)) }
+        }
+        return pendingCount
+    }
+
+    /// Takes everything pending and writes it. Returns `false` (and puts back what was not
+    /// written) when the store failed.
+    func flushOnce() async -> Bool {
+        let taken = items.withLock { items -> [Item] in
+            defer { items = [] }
+            return items
+        }
+        if taken.isEmpty { return true }
+        var written = Set<ClaimRef>()
+        do {
+            let completes = taken.filter { if case .complete = $0.outcome { true } else { false } }
+            let releases = taken.filter { if case .release = $0.outcome { true } else { false } }
+            for chunk in completes.chunked(batchSize) {
+                let outcomes = try await store.complete(chunk.map(\.ref))
+                for (item, outcome) in zip(chunk, outcomes) { record(item, outcome) }
+                written.formUnion(chunk.map(\.ref))
+            }
+            for chunk in releases.chunked(batchSize) {
+                let outcomes = try await store.release(chunk.map(\.ref))
+                for (item, outcome) in zip(chunk, outcomes) { record(item, outcome) }
+                written.formUnion(chunk.map(\.ref))
+            }
+            for item in taken {
+                guard case .fail(let failure, let decision) = item.outcome else { continue }
+                record(item, try await store.fail(item.ref, failure: failure, decision: decision))
+                written.insert(item.ref)
+            }
+            return true
+        } catch {
+            let unwritten = taken.filter { !written.contains($0.ref) }
+            RuntimeMetrics.storeError("record outcome")
+            logger.warning("Recording job outcomes failed; keeping them to retry", metadata: [
+                "worker.id": "\(workerID)", "outcomes.pending": "\(unwritten.count)", "error.message": "\(String(reflecting: error))",
+            ])
+            items.withLock { $0.insert(contentsOf: unwritten, at: 0) }
+            return false
+        }
+    }
+
+    /// Logs the state change and counts it.
+    private func record(_ item: Item, _ result: FencedOutcome) {
+        let job = item.job
+        var metadata: Logger.Metadata = [
+            "job.id": "\(job.id)", "job.kind": "\(job.kind)", "job.queue": "\(job.queue)", "job.attempt": "\(job.attempt)",
+            "worker.id": "\(workerID)", "lease.token": "\(item.ref.token)",
+        ]
+        guard result == .applied else {
+            RuntimeMetrics.finished(job, outcome: "lease_lost")
+            logger.warning("Lease lost; result discarded", metadata: metadata)
+            return
+        }
+        let (message, to, outcome): (Logger.Message, String, String)
+        switch item.outcome {
+        case .complete:
+            (message, to, outcome) = ("Job completed", "completed", "completed")
+        case .release:
+            (message, to, outcome) = ("Job released", "available", "released")
+        case .fail(let failure, .retry(let delay)):
+            metadata["error.message"] = "\(failure.message)"
+            metadata["retry.delay"] = "\(delay)"
+            (message, to, outcome) = ("Job failed; will retry", "available", "retried")
+        case .fail(let failure, .deadLetter(let reason)):
+            metadata["error.message"] = "\(failure.message)"
+            metadata["dead.reason"] = "\(reason.rawValue)"
+            (message, to, outcome) = ("Job dead-lettered", "dead", "dead_lettered")
+        }
+        metadata["job.state.from"] = "running"
+        metadata["job.state.to"] = "\(to)"
+        RuntimeMetrics.finished(job, outcome: outcome)
+        logger.info(message, metadata: metadata)
+    }
+}
+
+/// Exponential backoff for reconnect-style loops: 100 ms doubling to 5 s.
+struct RetryBackoff {
+    private var current: Duration = .milliseconds(100)
+    static let cap: Duration = .seconds(5)
+
+    mutating func next() -> Duration {
+        defer { current = min(current * 2, Self.cap) }
+        return current
+    }
+
+    mutating func reset() { current = .milliseconds(100) }
+}
+
+extension Array {
+    func chunked(_ size: Int) -> [ArraySlice<Element>] {
+        stride(from: 0, to: count, by: Swift.max(1, size)).map { self[$0..<Swift.min($0 + size, count)] }
+    }
+}

@@ -1,0 +1,71 @@
+import Logging
+import WharfCore
+
+/// Claims jobs for one queue, only up to its free slots (Oban-style demand), and runs each in
+/// its own child task so one slow job never holds up the others.
+///
+/// Wakes on a notification for its queue, on a freed slot, on shutdown, or every
+/// `pollInterval` (which catches lost notifications and jobs scheduled for later).
+struct QueueProducer: Sendable {
+    let settings: WorkerConfiguration.QueueSettings
+    let configuration: WorkerConfiguration
+    let store: any JobStore
+    let running: RunningJobs
+    let executor: JobExecutor
+    let outcomes: OutcomeBuffer
+    let wake: WakeSignal
+    let shutdown: ShutdownFlag
+    let logger: Logger
+
+    var queue: QueueName { settings.name }
+
+    func run() async {
+        await withDiscardingTaskGroup { group in
+            var backoff = RetryBackoff()
+            while !shutdown.isSet, !Task.isCancelled {
+                let free = settings.concurrency - running.count(in: queue)
+                if free > 0 {
+                    let jobs: [Job]
+                    do {
+                        jobs = try await store.claim(queue: queue, limit: free, worker: configuration.workerID, leaseTTL: configuration.leaseTTL)
+                        backoff.reset()
+                    } catch {
+                        RuntimeMetrics.storeError("claim")
+                        let delay = backoff.next()
+                        logger.warning("Claim failed; retrying", metadata: [
+                            "queue.name": "\(queue)", "retry.delay": "\(delay)", "error.message": "\(String(reflecting: error))",
+                        ])
+                        await wake.wait(timeout: delay)
+                        continue
+                    }
+                    if !jobs.isEmpty {
+                        RuntimeMetrics.claimed(queue, count: jobs.count)
+                        logger.debug("Claimed jobs", metadata: ["queue.name": "\(queue)", "jobs.count": "\(jobs.count)"])
+                    }
+                    for job in jobs {
+                        guard let ref = job.claimRef else { continue }
+                        let signal = running.insert(ref, queue: queue)
+                        group.addTask {
+                            if let outcome = await executor.execute(job, ref: ref, signal: signal) {
+                                outcomes.add(OutcomeBuffer.Item(job: job, ref: ref, outcome: outcome))
+                            }
+                            running.remove(ref)
+                            wake.signal()
+                        }
+                    }
+                    // A full batch suggests more are waiting: claim again for the slots still free.
+                    if jobs.count == free { continue }
+                }
+                await wake.wait(timeout: configuration.pollInterval)
+            }
+            // Shutting down: claim nothing more, give running jobs the grace period, then stop
+            // the rest; they are handed back without using an attempt.
+            await running.waitUntilIdle(queue, deadline: .now + configuration.gracePeriod)
+            let left = running.count(in: queue)
+            if left > 0 {
+                logger.notice("Grace period over; handing back running jobs", metadata: ["queue.name": "\(queue)", "jobs.count": "\(left)"])
+                running.stopAll(.shutdown, in: [queue])
+            }
+        }
+    }
+}

@@ -1,0 +1,138 @@
+public import Logging
+public import ServiceLifecycle
+public import WharfCore
+import Foundation
+
+/// One worker process as a `Service`: registers itself, then runs a producer per queue, the
+/// lease heartbeat, the outcome writer, the maintenance leader and notification wake-ups, all
+/// as child tasks. On graceful shutdown it stops claiming, lets running jobs finish within the
+/// grace period, hands back the rest without using an attempt, writes every outcome it holds,
+/// gives up leadership and deregisters.
+public struct WorkerService: Service {
+    public let configuration: WorkerConfiguration
+    let store: any JobStore
+    let registry: any WorkerRegistry
+    let leader: any LeaderLock
+    let wakeups: (any QueueWakeups)?
+    let handlers: HandlerRegistry
+    let notifier: SystemdNotifier?
+    let logger: Logger
+    let worker: WorkerInfo
+    let preflight: @Sendable () async throws -> Void
+
+    public init(
+        configuration: WorkerConfiguration, store: any JobStore, registry: any WorkerRegistry, leader: any LeaderLock,
+        wakeups: (any QueueWakeups)?, handlers: HandlerRegistry, notifier: SystemdNotifier? = nil,
+        version: String, logger: Logger, preflight: @escaping @Sendable () async throws -> Void = {}
+    ) {
+        self.preflight = preflight
+        self.configuration = configuration
+        self.store = store
+        self.registry = registry
+        self.leader = leader
+        self.wakeups = wakeups
+        self.handlers = handlers
+        self.notifier = notifier
+        self.logger = logger
+        self.worker = WorkerInfo(
+            id: configuration.workerID, host: ProcessInfo.processInfo.hostName, pid: Int(ProcessInfo.processInfo.processIdentifier),
+            queues: configuration.queues.map(\.name), concurrency: configuration.totalConcurrency, version: version)
+    }
+
+    /// A worker id unique to this process: host, pid and a random suffix (pids are reused).
+    public static func makeWorkerID() -> WorkerID {
+        let suffix = String(UInt32.random(in: 0...UInt32.max), radix: 36)
+        return WorkerID("\(ProcessInfo.processInfo.hostName):\(ProcessInfo.processInfo.processIdentifier):\(suffix)")
+    }
+
+    public func run() async throws {
+        try await register()
+        let running = RunningJobs()
+        let shutdown = ShutdownFlag()
+        let outcomes = OutcomeBuffer(store: store, batchSize: configuration.completionBatchSize, workerID: worker.id, logger: logger)
+        let executor = JobExecutor(handlers: handlers, retry: configuration.retry, workerID: worker.id, logger: logger)
+        let producers = configuration.queues.map { settings in
+            QueueProducer(
+                settings: settings, configuration: configuration, store: store, running: running, executor: executor,
+                outcomes: outcomes, wake: WakeSignal(), shutdown: shutdown, logger: logger)
+        }
+        let wakeByQueue = Dictionary(uniqueKeysWithValues: producers.map { ($0.queue, $0.wake) })
+        let heartbeat = LeaseHeartbeat(
+            store: store, registry: registry, worker: worker, running: running, outcomes: outcomes, configuration: configuration, logger: logger)
+        let maintenance = MaintenanceLeader(
+            leader: leader,
+            reaper: Reaper(store: store, registry: registry, staleWorkerAfter: configuration.effectiveStaleWorkerAfter, logger: logger),
+            configuration: configuration, logger: logger)
+
+        notifier?.send("READY=1\nSTATUS=processing \(configuration.queues.map { "\($0.name)=\($0.concurrency)" }.joined(separator: " "))")
+        logger.notice("Worker started", metadata: [
+            "worker.id": "\(worker.id)", "queues": "\(configuration.queues.map { "\($0.name)=\($0.concurrency)" }.joined(separator: ","))",
+        ])
+
+        await withTaskGroup(of: Void.self) { background in
+            background.addTask { await heartbeat.run() }
+            background.addTask { await outcomes.run() }
+            background.addTask { await maintenance.run() }
+            if let notifier { background.addTask { await notifier.runWatchdog() } }
+            if let wakeups {
+                let queues = Set(wakeByQueue.keys)
+                background.addTask { await wakeups.run(queues: queues) { wakeByQueue[$0]?.signal() } }
+            }
+            await withGracefulShutdownHandler {
+                await withDiscardingTaskGroup { group in
+                    for producer in producers { group.addTask { await producer.run() } }
+                }
+            } onGracefulShutdown: {
+                shutdown.set()
+                notifier?.send("STOPPING=1")
+                logger.notice("Shutting down: no new claims; running jobs have the grace period", metadata: [
+                    "worker.id": "\(worker.id)", "jobs.running": "\(running.count)", "grace.period": "\(configuration.gracePeriod)",
+                ])
+                wakeByQueue.values.forEach { $0.signal() }
+            }
+            background.cancelAll()
+        }
+
+        // Every producer is done, so every job's outcome is in the buffer.
+        let left = await outcomes.drain(deadline: .now + .seconds(10))
+        if left > 0 {
+            logger.error("Could not record some outcomes before exit; their leases will expire and the jobs will run again", metadata: [
+                "worker.id": "\(worker.id)", "outcomes.pending": "\(left)",
+            ])
+        }
+        do {
+            try await leader.release(MaintenanceLeader.lockName, holder: worker.id)
+            try await registry.deregister(worker.id)
+        } catch {
+            logger.warning("Deregistering failed; the row will be pruned", metadata: ["error.message": "\(String(reflecting: error))"])
+        }
+        logger.notice("Worker stopped", metadata: ["worker.id": "\(worker.id)"])
+    }
+
+    /// Checks the database (`preflight`: the schema version) and registers, retrying with
+    /// backoff while the database is unreachable, so a worker started before its database waits
+    /// instead of exiting. A preflight that fails for another reason (schema not migrated) ends
+    /// the worker with that error.
+    private func register() async throws {
+        var backoff = RetryBackoff()
+        while true {
+            do {
+                try await preflight()
+                try await registry.register(worker)
+                return
+            } catch let error where !Self.isTransient(error) {
+                throw error
+            } catch {
+                if Task.isCancelled || Task.isShuttingDownGracefully { throw error }
+                let delay = backoff.next()
+                logger.warning("Registering worker failed; retrying", metadata: ["retry.delay": "\(delay)", "error.message": "\(String(reflecting: error))"])
+                try await Task.sleep(for: delay)
+            }
+        }
+    }
+
+    /// Connection trouble is worth waiting out; anything else (a schema to migrate) is not.
+    static func isTransient(_ error: any Error) -> Bool {
+        (error as? any TransientStoreFailure)?.isTransient ?? true
+    }
+}
