@@ -133,6 +133,7 @@ let package = Package(
             name: "WharfRuntimeTests",
             dependencies: [
                 "WharfCore", "WharfPostgres", "WharfRuntime", "WharfTesting", "Wharf",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),

@@ -1,9 +1,12 @@
+public import Testing
+
 /// Polls `condition` until it holds or `timeout` passes; for outcomes that arrive
-/// asynchronously (a notification, a worker's write). Returns whether it held.
+/// asynchronously (a notification, a worker's write). Returns whether it held; an error
+/// thrown by `condition` ends the wait and is rethrown.
 public func eventually(
     timeout: Duration = .seconds(10), every interval: Duration = .milliseconds(20),
     _ condition: () async throws -> Bool
-) async rethrows -> Bool {
+) async throws -> Bool {
     let clock = ContinuousClock()
     let deadline = clock.now.advanced(by: timeout)
     while clock.now < deadline {
@@ -11,4 +14,14 @@ public func eventually(
         try? await Task.sleep(for: interval)
     }
     return try await condition()
+}
+
+/// Records a test issue when `condition` does not come true within `timeout`.
+public func expectEventually(
+    _ comment: String = "condition did not hold in time", timeout: Duration = .seconds(10),
+    sourceLocation: SourceLocation = #_sourceLocation, _ condition: () async throws -> Bool
+) async throws {
+    if try await !eventually(timeout: timeout, condition) {
+        Issue.record(Comment(rawValue: comment), sourceLocation: sourceLocation)
+    }
 }

@@ -1,0 +1,91 @@
+import Foundation
+import Logging
+import PostgresNIO
+import Wharf
+import WharfCore
+import WharfPostgres
+import WharfRuntime
+
+/// A worker with Swift handlers, used by the end-to-end tests as a real process (and a worked
+/// example of embedding Wharf). Settings come from the environment: DATABASE_URL, WHARF_SCHEMA,
+/// WHARF_QUEUES (name=concurrency,...), WHARF_LEASE_TTL, WHARF_HEARTBEAT_INTERVAL,
+/// WHARF_POLL_INTERVAL, WHARF_GRACE_PERIOD, WHARF_REAPER_INTERVAL, WHARF_WORKER_ID.
+///
+/// Kinds:
+/// - `sink` {"key": K, "ms": N?}: sleeps N ms, then records the run in `sink_runs` (every
+///   execution, with its start and end) and the effect in `sink_effects` (unique on K, insert …
+///   on conflict do nothing), as an idempotent handler would.
+/// - `flaky` {"key": K, "failures": F}: fails until the job's attempt is above F, then sinks.
+/// - `doomed` {}: always fails.
+@main
+enum TestWorker {
+    struct SinkPayload: Decodable, Sendable {
+        var key: String
+        var ms: Int?
+        var failures: Int?
+    }
+
+    static func main() async throws {
+        let environment = ProcessInfo.processInfo.environment
+        guard let urlText = environment["DATABASE_URL"] else { fatalError("DATABASE_URL is required") }
+        let database = try DatabaseURL(urlText, schema: environment["WHARF_SCHEMA"] ?? DatabaseURL.defaultSchema)
+        let logger: Logger = {
+            var logger = Logger(label: "wharf-test-worker")
+            logger.logLevel = Logger.Level(rawValue: environment["WHARF_LOG_LEVEL"] ?? "notice") ?? .notice
+            return logger
+        }()
+
+        func duration(_ key: String, _ fallback: Duration) throws -> Duration {
+            try environment[key].map { text throws(ValidationError) in try DurationParsing.parse(text, field: key) } ?? fallback
+        }
+        let queues = try (environment["WHARF_QUEUES"] ?? "default=10").split(separator: ",").map { part in
+            let pieces = part.split(separator: "=")
+            return WorkerConfiguration.QueueSettings(name: try QueueName(String(pieces[0])), concurrency: pieces.count > 1 ? Int(pieces[1]) ?? 10 : 10)
+        }
+        var configuration = WorkerConfiguration(
+            workerID: environment["WHARF_WORKER_ID"].map(WorkerID.init) ?? WorkerService.makeWorkerID(), queues: queues)
+        configuration.leaseTTL = try duration("WHARF_LEASE_TTL", configuration.leaseTTL)
+        configuration.heartbeatInterval = try duration("WHARF_HEARTBEAT_INTERVAL", configuration.heartbeatInterval)
+        configuration.pollInterval = try duration("WHARF_POLL_INTERVAL", configuration.pollInterval)
+        configuration.gracePeriod = try duration("WHARF_GRACE_PERIOD", configuration.gracePeriod)
+        configuration.reaperInterval = try duration("WHARF_REAPER_INTERVAL", configuration.reaperInterval)
+        configuration.retry = RetryPolicies(default: try RetryPolicy(base: .milliseconds(50), cap: .milliseconds(200)))
+
+        // The sink has its own small pool, like an application's own database access would.
+        let sink = PostgresClient(configuration: database.clientConfiguration(poolSize: 4), backgroundLogger: logger)
+        let workerID = configuration.workerID.rawValue
+        @Sendable func record(_ payload: SinkPayload, _ context: JobContext, started: Date) async throws {
+            try await sink.query(
+                """
+                INSERT INTO sink_runs (job_id, key, worker, attempt, started_at, finished_at)
+                VALUES (\(context.job.id.rawValue), \(payload.key), \(workerID), \(context.job.attempt), \(started), clock_timestamp())
+                """, logger: logger)
+            try await sink.query(
+                "INSERT INTO sink_effects (key, job_id) VALUES (\(payload.key), \(context.job.id.rawValue)) ON CONFLICT (key) DO NOTHING",
+                logger: logger)
+        }
+
+        var handlers = HandlerRegistry()
+        let timeout = try duration("WHARF_JOB_TIMEOUT", .seconds(120))
+        handlers.register(try JobKind("sink"), as: SinkPayload.self, timeout: timeout) { payload, context in
+            let started = Date()
+            if let ms = payload.ms, ms > 0 { try await Task.sleep(for: .milliseconds(ms)) }
+            try await record(payload, context, started: started)
+            return .success
+        }
+        handlers.register(try JobKind("flaky"), as: SinkPayload.self, timeout: timeout) { payload, context in
+            if context.job.attempt <= payload.failures ?? 0 { return .failure("planned failure \(context.job.attempt) of \(payload.failures ?? 0)") }
+            try await record(payload, context, started: Date())
+            return .success
+        }
+        handlers.register(try JobKind("doomed"), timeout: timeout, handler: ClosureHandler { context in
+            .failure("doomed job, attempt \(context.job.attempt)")
+        })
+
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await sink.run() }
+            try await WharfWorker.run(database: database, configuration: configuration, handlers: handlers, version: "test", logger: logger)
+            group.cancelAll()
+        }
+    }
+}

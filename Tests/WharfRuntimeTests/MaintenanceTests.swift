@@ -1,0 +1,91 @@
+import Foundation
+import PostgresNIO
+import Testing
+import WharfCore
+import WharfPostgres
+import WharfRuntime
+import WharfTesting
+
+@Suite("Maintenance: reaper and leadership")
+struct MaintenanceTests {
+    @Test("one reaper pass requeues expired jobs, dead-letters expired last attempts and prunes silent workers")
+    func reaperPass() async throws {
+        try await withTestDatabase { db in
+            let requeue = try await JobFactory.insert(db, state: .running, attempt: 1, maxAttempts: 5, worker: "gone:1", leaseExpiresAt: Date().addingTimeInterval(-2))
+            let kill = try await JobFactory.insert(db, state: .running, attempt: 5, maxAttempts: 5, worker: "gone:1", leaseExpiresAt: Date().addingTimeInterval(-2))
+            let healthy = try await JobFactory.insert(db, state: .running, attempt: 1, leaseExpiresAt: Date().addingTimeInterval(60))
+            try await db.store.register(WorkerInfo(id: WorkerID("gone:1"), host: "gone", pid: 1, queues: [.default], concurrency: 1, version: "t"))
+            try await db.store.register(WorkerInfo(id: WorkerID("alive:2"), host: "alive", pid: 2, queues: [.default], concurrency: 1, version: "t"))
+            try await db.query("UPDATE workers SET heartbeat_at = now() - interval '10 minutes' WHERE id = 'gone:1'")
+
+            let reaper = Reaper(store: db.store, registry: db.store, staleWorkerAfter: .seconds(90), logger: db.logger)
+            let result = try await reaper.runOnce()
+            #expect(result.requeued == [requeue.id])
+            #expect(result.deadLettered == [kill.id])
+            #expect(result.prunedWorkers == [WorkerID("gone:1")])
+            #expect(try await db.store.job(healthy.id)?.state == .running)
+            #expect(try await db.store.workers().map(\.id) == [WorkerID("alive:2")])
+            #expect(try await reaper.runOnce().isEmpty, "a second pass finds nothing")
+        }
+    }
+
+    @Test("leadership: one holder at a time, renewable by its holder, taken over after it expires or is released")
+    func leadership() async throws {
+        try await withTestDatabase { db in
+            let a = WorkerID("a"), b = WorkerID("b")
+            #expect(try await db.store.tryAcquire("maintenance", holder: a, ttl: .milliseconds(400)))
+            #expect(try await !db.store.tryAcquire("maintenance", holder: b, ttl: .milliseconds(400)))
+            #expect(try await db.store.tryAcquire("maintenance", holder: a, ttl: .milliseconds(400)), "the holder renews")
+            #expect(try await db.store.tryAcquire("other-task", holder: b, ttl: .seconds(5)), "names are independent")
+            // a dies (stops renewing): b takes over once a's lease has run out.
+            try await expectEventually(timeout: .seconds(5)) { try await db.store.tryAcquire("maintenance", holder: b, ttl: .seconds(5)) }
+            #expect(try await !db.store.tryAcquire("maintenance", holder: a, ttl: .seconds(5)))
+            try await db.store.release("maintenance", holder: b)
+            #expect(try await db.store.tryAcquire("maintenance", holder: a, ttl: .seconds(5)), "released: free at once")
+        }
+    }
+
+    @Test("concurrent acquirers: exactly one wins")
+    func concurrentAcquirersOneWins() async throws {
+        try await withTestDatabase { db in
+            let winners = try await withThrowingTaskGroup(of: Bool.self) { group in
+                for i in 0..<12 { group.addTask { try await db.store.tryAcquire("maintenance", holder: WorkerID("w\(i)"), ttl: .seconds(30)) } }
+                return try await group.reduce(0) { $0 + ($1 ? 1 : 0) }
+            }
+            #expect(winners == 1)
+        }
+    }
+
+    @Test("a worker whose row was pruned registers again on its next heartbeat")
+    func prunedWorkerComesBack() async throws {
+        try await withTestDatabase { db in
+            let id = WorkerID("frozen:1")
+            try await db.store.register(WorkerInfo(id: id, host: "h", pid: 1, queues: [.default], concurrency: 2, version: "t"))
+            #expect(try await db.store.heartbeat(id))
+            try await db.store.deregister(id)
+            #expect(try await !db.store.heartbeat(id))
+        }
+    }
+}
+
+@Suite("Worker configuration")
+struct WorkerConfigurationTests {
+    @Test("validation lists every problem with its setting")
+    func validationListsEveryProblem() throws {
+        var configuration = WorkerConfiguration(workerID: WorkerID("w"), queues: [.init(name: .default, concurrency: 0), .init(name: .default)])
+        configuration.leaseTTL = .seconds(10)
+        configuration.heartbeatInterval = .seconds(5)
+        configuration.reaperInterval = .seconds(20)
+        let problems = configuration.validate()
+        #expect(problems.count == 4)
+        #expect(problems.contains { $0.hasPrefix("queues.default: listed twice") })
+        #expect(problems.contains { $0.hasPrefix("queues.default.concurrency: 0 is out of range") })
+        #expect(problems.contains { $0.hasPrefix("heartbeat_interval:") && $0.contains("a third of lease_ttl") })
+        #expect(problems.contains { $0.hasPrefix("reaper_interval:") })
+    }
+
+    @Test("the defaults are valid")
+    func defaultsAreValid() {
+        #expect(WorkerConfiguration(workerID: WorkerID("w"), queues: [.init(name: .default)]).validate() == [])
+    }
+}
