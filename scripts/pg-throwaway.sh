@@ -2,6 +2,7 @@
 # A throwaway PostgreSQL cluster on loopback for `make test` / `make run`.
 #   scripts/pg-throwaway.sh start DIR   -> prints a DATABASE_URL on stdout
 #   scripts/pg-throwaway.sh stop DIR
+#   scripts/pg-throwaway.sh restart DIR  -> starts a stopped cluster again on the same port
 # Postgres refuses to run as root, so as root the cluster runs as the `postgres` OS user.
 # Installs PostgreSQL with apt only when no server binaries are found.
 set -euo pipefail
@@ -41,12 +42,18 @@ start)
     -o "-c listen_addresses=127.0.0.1 -p $port -k $dir -c max_connections=300 -c fsync=on" start >&2 \
     || { cat "$dir/log" >&2; exit 1; }
   echo "$bindir" > "$dir/bindir"
+  echo "$port" > "$dir/port"
   echo "postgres://postgres@127.0.0.1:$port/postgres?sslmode=disable"
+  ;;
+restart)
+  port=$(cat "$dir/port")
+  as_pg "$(cat "$dir/bindir")/pg_ctl" -D "$dir/data" -l "$dir/log" -w \
+    -o "-c listen_addresses=127.0.0.1 -p $port -k $dir -c max_connections=300 -c fsync=on" start >&2
   ;;
 stop)
   [ -f "$dir/bindir" ] || exit 0
   as_pg "$(cat "$dir/bindir")/pg_ctl" -D "$dir/data" -m fast stop >&2 || true
   ;;
 *)
-  echo "usage: pg-throwaway.sh start|stop DIR" >&2; exit 2 ;;
+  echo "usage: pg-throwaway.sh start|stop|restart DIR" >&2; exit 2 ;;
 esac

@@ -94,6 +94,7 @@ struct WorkerCommand: AsyncParsableCommand {
         if let value = try duration(gracePeriod, "WHARF_GRACE_PERIOD", "grace_period") { configuration.gracePeriod = value }
         if let value = try duration(reaperInterval, "WHARF_REAPER_INTERVAL", "reaper_interval") { configuration.reaperInterval = value }
         configuration.staleWorkerAfter = file.durations["stale_worker_after"]
+        if let value = try duration(nil, "WHARF_STORE_CALL_TIMEOUT", "store_call_timeout") { configuration.storeCallTimeout = value }
         if let size = file.completionBatchSize { configuration.completionBatchSize = size }
         configuration.retry = file.retry
         let problems = configuration.validate()

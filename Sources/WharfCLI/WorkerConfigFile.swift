@@ -13,7 +13,9 @@ struct WorkerConfigFile {
     var retry = RetryPolicies()
     var handlers = HandlerRegistry()
 
-    static let durationKeys = ["lease_ttl", "heartbeat_interval", "poll_interval", "grace_period", "reaper_interval", "stale_worker_after"]
+    static let durationKeys = [
+        "lease_ttl", "heartbeat_interval", "poll_interval", "grace_period", "reaper_interval", "stale_worker_after", "store_call_timeout",
+    ]
     static let topKeys = ["queues", "kinds", "retry", "completion_batch_size"] + durationKeys
 
     /// Parses `data` (the file at `path`, named in messages); throws every problem found.

@@ -32,6 +32,9 @@ public struct WorkerConfiguration: Sendable, Equatable {
     public var reaperInterval: Duration = defaultReaperInterval
     /// A worker row whose heartbeat is older than this is removed. Default 3 × lease TTL.
     public var staleWorkerAfter: Duration?
+    /// Longest a single database call (claim, outcome write, lease renewal) may take before it
+    /// is abandoned and retried. Default 15 s, and at most half the lease TTL is sensible.
+    public var storeCallTimeout: Duration = defaultStoreCallTimeout
     /// Most completions written in one statement. Default 500.
     public var completionBatchSize: Int = 500
     /// Retry policies by kind and queue.
@@ -42,6 +45,7 @@ public struct WorkerConfiguration: Sendable, Equatable {
     public static let defaultPollInterval: Duration = .seconds(1)
     public static let defaultGracePeriod: Duration = .seconds(25)
     public static let defaultReaperInterval: Duration = .seconds(5)
+    public static let defaultStoreCallTimeout: Duration = .seconds(15)
 
     public init(workerID: WorkerID, queues: [QueueSettings]) {
         self.workerID = workerID
@@ -72,6 +76,7 @@ public struct WorkerConfiguration: Sendable, Equatable {
         if reaperInterval <= .zero || reaperInterval >= leaseTTL {
             problems.append("reaper_interval: \(reaperInterval) must be positive and below lease_ttl (\(leaseTTL)), so a dead leader is replaced within one lease TTL")
         }
+        if storeCallTimeout < .milliseconds(100) { problems.append("store_call_timeout: \(storeCallTimeout) is below the 100ms minimum") }
         if !(1...10_000).contains(completionBatchSize) { problems.append("completion_batch_size: \(completionBatchSize) is out of range 1-10000") }
         return problems
     }

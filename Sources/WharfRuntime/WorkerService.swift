@@ -27,9 +27,11 @@ public struct WorkerService: Service {
     ) {
         self.preflight = preflight
         self.configuration = configuration
-        self.store = store
-        self.registry = registry
-        self.leader = leader
+        // Every store call the runtime makes is time-limited (see TimeLimitedPorts).
+        let limited = TimeLimitedPorts(store: store, registry: registry, leader: leader, timeout: configuration.storeCallTimeout)
+        self.store = limited
+        self.registry = limited
+        self.leader = limited
         self.wakeups = wakeups
         self.handlers = handlers
         self.notifier = notifier

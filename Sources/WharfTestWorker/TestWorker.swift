@@ -9,7 +9,8 @@ import WharfRuntime
 /// A worker with Swift handlers, used by the end-to-end tests as a real process (and a worked
 /// example of embedding Wharf). Settings come from the environment: DATABASE_URL, WHARF_SCHEMA,
 /// WHARF_QUEUES (name=concurrency,...), WHARF_LEASE_TTL, WHARF_HEARTBEAT_INTERVAL,
-/// WHARF_POLL_INTERVAL, WHARF_GRACE_PERIOD, WHARF_REAPER_INTERVAL, WHARF_WORKER_ID.
+/// WHARF_POLL_INTERVAL, WHARF_GRACE_PERIOD, WHARF_REAPER_INTERVAL, WHARF_STORE_CALL_TIMEOUT,
+/// WHARF_WORKER_ID.
 ///
 /// Kinds:
 /// - `sink` {"key": K, "ms": N?}: sleeps N ms, then records the run in `sink_runs` (every
@@ -49,6 +50,7 @@ enum TestWorker {
         configuration.pollInterval = try duration("WHARF_POLL_INTERVAL", configuration.pollInterval)
         configuration.gracePeriod = try duration("WHARF_GRACE_PERIOD", configuration.gracePeriod)
         configuration.reaperInterval = try duration("WHARF_REAPER_INTERVAL", configuration.reaperInterval)
+        configuration.storeCallTimeout = try duration("WHARF_STORE_CALL_TIMEOUT", configuration.storeCallTimeout)
         configuration.retry = RetryPolicies(default: try RetryPolicy(base: .milliseconds(50), cap: .milliseconds(200)))
 
         // The sink has its own small pool, like an application's own database access would.

@@ -54,9 +54,9 @@ public func uniqueSchemaName(prefix: String = "t") -> String {
 /// schema, also when `body` throws. With `migrate: false` the schema does not exist at all
 /// (for migration tests).
 public func withTestDatabase<T: Sendable>(
-    migrate: Bool = true, poolSize: Int = 10, _ body: (TestDatabase) async throws -> T
+    url serverURL: String? = nil, migrate: Bool = true, poolSize: Int = 10, _ body: (TestDatabase) async throws -> T
 ) async throws -> T {
-    let urlText = try testDatabaseURLText()
+    let urlText = try serverURL ?? testDatabaseURLText()
     let url = try DatabaseURL(urlText, schema: uniqueSchemaName())
     var logger = Logger(label: "wharf.test")
     logger.logLevel = .error

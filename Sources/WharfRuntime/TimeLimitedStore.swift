@@ -1,0 +1,140 @@
+import Synchronization
+import WharfCore
+
+/// A store call that did not finish in time.
+struct StoreCallTimedOut: Error, CustomStringConvertible {
+    var operation: String
+    var timeout: Duration
+    var description: String { "\(operation) did not complete within \(timeout); abandoned and will be retried" }
+}
+
+/// Runs `body` with a time limit that holds even when `body` ignores cancellation.
+///
+/// The work runs in an unstructured task on purpose: a database call that never completes (a
+/// request lost inside the driver while the server restarted, seen in testing) must not hold up
+/// the loop that made it. On timeout the work task is cancelled and left behind; the caller
+/// gets ``StoreCallTimedOut`` at once and retries like after any store failure.
+func withTimeLimit<T: Sendable>(
+    _ timeout: Duration, _ operation: String, _ body: @escaping @Sendable () async throws -> T
+) async throws -> T {
+    let state = TimeLimitState<T>()
+    return try await withTaskCancellationHandler {
+        try await withCheckedThrowingContinuation { continuation in
+            state.install(continuation)
+            state.add(Task {
+                do {
+                    state.finish(.success(try await body()))
+                } catch {
+                    state.finish(.failure(error))
+                }
+            })
+            state.add(Task {
+                do { try await Task.sleep(for: timeout) } catch { return }
+                state.finish(.failure(StoreCallTimedOut(operation: operation, timeout: timeout)))
+            })
+        }
+    } onCancel: {
+        state.finish(.failure(CancellationError()))
+    }
+}
+
+/// The continuation and tasks of one ``withTimeLimit(_:_:_:)`` call; the first result wins.
+private final class TimeLimitState<T: Sendable>: Sendable {
+    private struct State {
+        var continuation: CheckedContinuation<T, any Error>?
+        var result: Result<T, any Error>?
+        var tasks: [Task<Void, Never>] = []
+    }
+
+    private let state = Mutex(State())
+
+    func install(_ continuation: CheckedContinuation<T, any Error>) {
+        // Cancelled before we got here: onCancel already recorded the result.
+        let early = state.withLock { state -> Result<T, any Error>? in
+            if let result = state.result { return result }
+            state.continuation = continuation
+            return nil
+        }
+        if let early { continuation.resume(with: early) }
+    }
+
+    func add(_ task: Task<Void, Never>) {
+        let finished = state.withLock { state -> Bool in
+            if state.result != nil { return true }
+            state.tasks.append(task)
+            return false
+        }
+        if finished { task.cancel() }
+    }
+
+    func finish(_ result: Result<T, any Error>) {
+        let (continuation, tasks) = state.withLock { state -> (CheckedContinuation<T, any Error>?, [Task<Void, Never>]) in
+            guard state.result == nil else { return (nil, []) }
+            state.result = result
+            defer { state.continuation = nil; state.tasks = [] }
+            return (state.continuation, state.tasks)
+        }
+        continuation?.resume(with: result)
+        tasks.forEach { $0.cancel() }
+    }
+}
+
+/// The ports the runtime uses, each call bounded by ``withTimeLimit(_:_:_:)``.
+struct TimeLimitedPorts: JobStore, WorkerRegistry, LeaderLock {
+    let store: any JobStore
+    let registry: any WorkerRegistry
+    let leader: any LeaderLock
+    let timeout: Duration
+
+    func enqueue(_ requests: [EnqueueRequest]) async throws -> [EnqueueResult] {
+        try await withTimeLimit(timeout, "enqueue") { [store] in try await store.enqueue(requests) }
+    }
+    func claim(queue: QueueName, limit: Int, worker: WorkerID, leaseTTL: Duration) async throws -> [Job] {
+        try await withTimeLimit(timeout, "claim") { [store] in try await store.claim(queue: queue, limit: limit, worker: worker, leaseTTL: leaseTTL) }
+    }
+    func complete(_ refs: [ClaimRef]) async throws -> [FencedOutcome] {
+        try await withTimeLimit(timeout, "complete") { [store] in try await store.complete(refs) }
+    }
+    func fail(_ ref: ClaimRef, failure: Failure, decision: FailureDecision) async throws -> FencedOutcome {
+        try await withTimeLimit(timeout, "fail") { [store] in try await store.fail(ref, failure: failure, decision: decision) }
+    }
+    func release(_ refs: [ClaimRef]) async throws -> [FencedOutcome] {
+        try await withTimeLimit(timeout, "release") { [store] in try await store.release(refs) }
+    }
+    func extendLeases(_ refs: [ClaimRef], ttl: Duration) async throws -> Set<ClaimRef> {
+        try await withTimeLimit(timeout, "extend leases") { [store] in try await store.extendLeases(refs, ttl: ttl) }
+    }
+    func reclaimExpired(limit: Int) async throws -> ReclaimResult {
+        try await withTimeLimit(timeout, "reclaim expired leases") { [store] in try await store.reclaimExpired(limit: limit) }
+    }
+    func cancel(_ id: JobID) async throws -> Job {
+        try await withTimeLimit(timeout, "cancel") { [store] in try await store.cancel(id) }
+    }
+    func job(_ id: JobID) async throws -> Job? {
+        try await withTimeLimit(timeout, "get job") { [store] in try await store.job(id) }
+    }
+    func jobs(_ filter: JobFilter) async throws -> [Job] {
+        try await withTimeLimit(timeout, "list jobs") { [store] in try await store.jobs(filter) }
+    }
+    func register(_ worker: WorkerInfo) async throws {
+        try await withTimeLimit(timeout, "register worker") { [registry] in try await registry.register(worker) }
+    }
+    func heartbeat(_ id: WorkerID) async throws -> Bool {
+        try await withTimeLimit(timeout, "worker heartbeat") { [registry] in try await registry.heartbeat(id) }
+    }
+    func deregister(_ id: WorkerID) async throws {
+        try await withTimeLimit(timeout, "deregister worker") { [registry] in try await registry.deregister(id) }
+    }
+    func pruneStale(olderThan age: Duration) async throws -> [WorkerID] {
+        try await withTimeLimit(timeout, "prune workers") { [registry] in try await registry.pruneStale(olderThan: age) }
+    }
+    func workers() async throws -> [WorkerInfo] {
+        try await withTimeLimit(timeout, "list workers") { [registry] in try await registry.workers() }
+    }
+    func tryAcquire(_ name: String, holder: WorkerID, ttl: Duration) async throws -> Bool {
+        try await withTimeLimit(timeout, "acquire leadership") { [leader] in try await leader.tryAcquire(name, holder: holder, ttl: ttl) }
+    }
+    func release(_ name: String, holder: WorkerID) async throws {
+        try await withTimeLimit(timeout, "release leadership") { [leader] in try await leader.release(name, holder: holder) }
+    }
+}
