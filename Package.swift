@@ -143,6 +143,7 @@ let package = Package(
         .testTarget(
             name: "WharfHandlersTests",
             dependencies: ["WharfCore", "WharfRuntime", "WharfHandlers", "WharfTesting", .product(name: "Logging", package: "swift-log")],
+            exclude: ["Fixtures"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

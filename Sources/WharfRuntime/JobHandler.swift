@@ -27,6 +27,12 @@ public struct JobContext: Sendable {
     public var deadline: ContinuousClock.Instant
     public var timeout: Duration
     public var logger: Logger
+
+    /// For running a handler outside a worker (tests, tools).
+    public init(job: Job, workerID: WorkerID, idempotencyKey: String, deadline: ContinuousClock.Instant, timeout: Duration, logger: Logger) {
+        self.job = job; self.workerID = workerID; self.idempotencyKey = idempotencyKey
+        self.deadline = deadline; self.timeout = timeout; self.logger = logger
+    }
 }
 
 /// Runs jobs of one or more kinds.

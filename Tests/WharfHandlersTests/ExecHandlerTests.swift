@@ -1,0 +1,87 @@
+import Foundation
+import Testing
+import WharfCore
+import WharfHandlers
+import WharfRuntime
+import WharfTesting
+
+@Suite("exec handler")
+struct ExecHandlerTests {
+    @Test("the payload arrives on stdin and the job's identity in the environment; exit 0 is success")
+    func payloadAndEnvironment() async throws {
+        let out = temporaryPath("stdin.txt")
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        let handler = ExecHandler(command: [
+            "/bin/sh", "-c",
+            "cat > \(out); echo \"$WHARF_JOB_ID $WHARF_JOB_KIND $WHARF_JOB_ATTEMPT $WHARF_IDEMPOTENCY_KEY $EXTRA\" >> \(out)",
+        ], environment: ["EXTRA": "configured"])
+        let outcome = try await handler.handle(context(kind: "report.build", payload: "{\"n\": 1}", attempt: 3))
+        #expect(outcome == .success)
+        #expect(try String(contentsOfFile: out, encoding: .utf8) == "{\"n\": 1}42 report.build 3 wharf-job-42 configured\n")
+    }
+
+    @Test(
+        "exit codes map to outcomes, with the stderr tail as the error",
+        arguments: [
+            (75, "retry"), (65, "permanent"), (3, "failure"),
+        ])
+    func exitCodesMapToOutcomes(code: Int, expected: String) async throws {
+        let handler = ExecHandler(command: ["/bin/sh", "-c", "echo 'something broke' >&2; exit \(code)"])
+        let outcome = try await handler.handle(context())
+        switch (outcome, expected) {
+        case (.retry(nil, let reason), "retry"):
+            #expect(reason == "/bin/sh exited with 75 (retry later): something broke")
+        case (.permanentFailure(let reason), "permanent"):
+            #expect(reason == "/bin/sh exited with 65 (permanent failure): something broke")
+        case (.failure(let reason), "failure"):
+            #expect(reason == "/bin/sh exited with 3: something broke")
+        default:
+            Issue.record("exit \(code) gave \(outcome)")
+        }
+    }
+
+    @Test("a command that exits without reading a large payload is fine")
+    func unreadLargePayload() async throws {
+        let big = "\"" + String(repeating: "x", count: 500_000) + "\""
+        let outcome = try await ExecHandler(command: ["/bin/true"]).handle(context(payload: big))
+        #expect(outcome == .success)
+    }
+
+    @Test("only the tail of a long stderr is kept")
+    func stderrTail() async throws {
+        let handler = ExecHandler(command: ["/bin/sh", "-c", "i=0; while [ $i -lt 3000 ]; do echo \"line $i\" >&2; i=$((i+1)); done; exit 1"])
+        guard case .failure(let reason) = try await handler.handle(context()) else { Issue.record("expected failure"); return }
+        #expect(reason.hasSuffix("line 2999"))
+        #expect(!reason.contains("line 0\n"))
+        #expect(reason.utf8.count <= ExecHandler.stderrTailBytes + 100)
+    }
+
+    @Test("a missing program is an error naming it")
+    func missingProgram() async throws {
+        await #expect(throws: (any Error).self) {
+            try await ExecHandler(command: ["/nonexistent/wharf-no-such-program"]).handle(context())
+        }
+    }
+
+    @Test("cancelling the run (timeout, lost lease, shutdown) kills the whole process group, grandchildren included")
+    func cancellationKillsProcessGroup() async throws {
+        let pidFile = temporaryPath("grandchild.pid")
+        defer { try? FileManager.default.removeItem(atPath: pidFile) }
+        // The shell starts a grandchild that would outlive a kill of the shell alone.
+        let handler = ExecHandler(
+            command: ["/bin/sh", "-c", "sleep 300 & echo $! > \(pidFile); wait"], killGrace: .milliseconds(500))
+        let task = Task { try await handler.handle(context()) }
+        try await expectEventually("grandchild started") { (try? String(contentsOfFile: pidFile, encoding: .utf8))?.isEmpty == false }
+        let grandchild = try #require(Int32(try String(contentsOfFile: pidFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)))
+        #expect(processExists(grandchild))
+        task.cancel()
+        _ = await task.result
+        try await expectEventually("grandchild killed", timeout: .seconds(5)) { !processExists(grandchild) || isZombie(grandchild) }
+    }
+}
+
+/// A killed grandchild reparented to a non-reaping init stays a zombie: dead for our purposes.
+func isZombie(_ pid: Int32) -> Bool {
+    guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8) else { return true }
+    return stat.split(separator: ")").last?.split(separator: " ").first == "Z"
+}

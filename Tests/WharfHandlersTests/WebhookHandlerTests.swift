@@ -1,0 +1,118 @@
+import Foundation
+import Testing
+import WharfCore
+import WharfHandlers
+import WharfRuntime
+import WharfTesting
+
+/// A Python receiver (Fixtures/webhook_receiver.py) on a loopback port, as a real process.
+final class Receiver: Sendable {
+    let process: Process
+    let port: Int
+    let logPath: String
+
+    init(secret: String) throws {
+        logPath = temporaryPath("webhook.jsonl")
+        process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/webhook_receiver.py").path
+        process.arguments = ["python3", script, logPath, secret]
+        let out = Pipe()
+        process.standardOutput = out
+        try process.run()
+        // The first line is the port.
+        var line = Data()
+        while let byte = try out.fileHandleForReading.read(upToCount: 1), !byte.isEmpty, byte != Data("\n".utf8) { line.append(byte) }
+        guard let port = Int(String(decoding: line, as: UTF8.self)) else { throw TestDatabaseError("receiver did not start") }
+        self.port = port
+    }
+
+    var requests: [[String: Any]] {
+        guard let text = try? String(contentsOfFile: logPath, encoding: .utf8) else { return [] }
+        return text.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+    }
+
+    func stop() {
+        // SIGKILL: a child of the test process may inherit a blocked SIGTERM (signal handling
+        // through dispatch sources blocks it), and would then never exit.
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        try? FileManager.default.removeItem(atPath: logPath)
+    }
+}
+
+@Suite("http webhook handler", .serialized)
+struct WebhookHandlerTests {
+    @Test("2xx succeeds; the body, idempotency key and job headers arrive; the signature verifies in another language")
+    func successAndSignature() async throws {
+        let receiver = try Receiver(secret: "s3cret")
+        defer { receiver.stop() }
+        let handler = WebhookHandler(url: "http://127.0.0.1:\(receiver.port)/status/204", secret: Array("s3cret".utf8))
+        #expect(try await handler.handle(context(kind: "invoice.paid", payload: "{\"invoice\": 9}", attempt: 2)) == .success)
+        let request = try #require(receiver.requests.first)
+        let headers = try #require(request["headers"] as? [String: String])
+        #expect(request["body"] as? String == "{\"invoice\": 9}")
+        #expect(request["signature_ok"] as? Bool == true)
+        #expect(headers["idempotency-key"] == "wharf-job-42")
+        #expect(headers["wharf-job-kind"] == "invoice.paid")
+        #expect(headers["wharf-attempt"] == "2")
+        #expect(headers["content-type"] == "application/json")
+    }
+
+    @Test("a wrong secret does not verify")
+    func wrongSecretDoesNotVerify() async throws {
+        let receiver = try Receiver(secret: "expected")
+        defer { receiver.stop() }
+        _ = try await WebhookHandler(url: "http://127.0.0.1:\(receiver.port)/status/200", secret: Array("other".utf8)).handle(context())
+        #expect(receiver.requests.first?["signature_ok"] as? Bool == false)
+    }
+
+    @Test(
+        "status classes: 408, 429 and 5xx retry (with Retry-After), other 4xx are permanent",
+        arguments: [(500, "retry"), (503, "retry"), (408, "retry"), (429, "retry"), (400, "permanent"), (404, "permanent"), (422, "permanent")])
+    func statusClasses(code: Int, expected: String) async throws {
+        let receiver = try Receiver(secret: "x")
+        defer { receiver.stop() }
+        let outcome = try await WebhookHandler(url: "http://127.0.0.1:\(receiver.port)/status/\(code)?retry_after=7", secret: nil).handle(context())
+        switch (outcome, expected) {
+        case (.retry(let after, let reason), "retry"):
+            #expect(after == .seconds(7))
+            #expect(reason.contains("answered \(code): answer body for \(code)"))
+        case (.permanentFailure(let reason), "permanent"):
+            #expect(reason.contains("answered \(code)"))
+        default:
+            Issue.record("status \(code) gave \(outcome)")
+        }
+    }
+
+    @Test("an unreachable receiver is a retryable failure")
+    func unreachableIsFailure() async throws {
+        let port = try unusedLoopbackPort()
+        let outcome = try await WebhookHandler(url: "http://127.0.0.1:\(port)/hook", secret: nil).handle(context(timeout: .seconds(5)))
+        guard case .failure(let reason) = outcome else { Issue.record("got \(outcome)"); return }
+        #expect(reason.contains("POST http://127.0.0.1:\(port)/hook failed"))
+    }
+
+    @Test("signatures: Swift's verify accepts its own header and rejects tampering and old timestamps")
+    func signatureVerification() {
+        let body = Array("{\"a\":1}".utf8), secret = Array("k".utf8)
+        let now = Date()
+        let header = WebhookSignature.header(secret: secret, timestamp: Int64(now.timeIntervalSince1970), body: body)
+        #expect(WebhookSignature.verify(header: header, secret: secret, body: body, now: now))
+        #expect(!WebhookSignature.verify(header: header, secret: secret, body: Array("{\"a\":2}".utf8), now: now))
+        #expect(!WebhookSignature.verify(header: header, secret: Array("other".utf8), body: body, now: now))
+        #expect(!WebhookSignature.verify(header: header, secret: secret, body: body, now: now.addingTimeInterval(3600)))
+    }
+}
+
+func unusedLoopbackPort() throws -> Int {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    defer { close(fd) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
+    _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
+    return Int(UInt16(bigEndian: address.sin_port))
+}
