@@ -153,7 +153,10 @@ let package = Package(
         ),
         .testTarget(
             name: "WharfCLITests",
-            dependencies: ["WharfCLI", "WharfCore", "WharfPostgres", "WharfTesting"],
+            dependencies: [
+                "WharfCLI", "WharfCore", "WharfPostgres", "WharfRuntime", "WharfTesting",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
             swiftSettings: swiftSettings
         ),
     ],
