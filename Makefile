@@ -13,6 +13,9 @@ build: ## build the wharf binary (debug)
 release: ## build the wharf binary (release)
 	$(SWIFT) build -c release $(SWIFT_BUILD_FLAGS)
 
+run: ## start a local database (unless $DATABASE_URL), a worker and example jobs; Ctrl-C stops
+	scripts/run-demo.sh
+
 test: build ## run every test against a throwaway PostgreSQL (or $DATABASE_URL if set)
 	scripts/with-test-db.sh $(SWIFT) test $(SWIFT_BUILD_FLAGS)
 
@@ -25,4 +28,4 @@ db-start: ## start a throwaway PostgreSQL in .pg/ and print its DATABASE_URL
 db-stop: ## stop the PostgreSQL started by db-start
 	@scripts/pg-throwaway.sh stop $(CURDIR)/.pg && rm -rf $(CURDIR)/.pg
 
-.PHONY: help build release test generate db-start db-stop
+.PHONY: help build release run test generate db-start db-stop
