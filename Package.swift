@@ -17,6 +17,10 @@ let package = Package(
         .executable(name: "wharf", targets: ["wharf"]),
         .library(name: "WharfCore", targets: ["WharfCore"]),
         .library(name: "WharfPostgres", targets: ["WharfPostgres"]),
+        .library(name: "WharfRuntime", targets: ["WharfRuntime"]),
+        .library(name: "WharfHandlers", targets: ["WharfHandlers"]),
+        // Embed a PostgreSQL-backed worker with Swift handlers in your own service.
+        .library(name: "Wharf", targets: ["Wharf"]),
     ],
     dependencies: [
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),

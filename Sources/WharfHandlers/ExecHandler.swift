@@ -18,6 +18,9 @@ import SystemPackage
 /// | 65 (EX_DATAERR) | permanent failure: dead-lettered at once |
 /// | anything else, or killed by a signal | failed attempt, retried while attempts remain |
 ///
+/// The worker's `DATABASE_URL` and `WHARF_*` settings are removed from the environment the
+/// command inherits; pass what it needs through `environment`.
+///
 /// The command runs in a session of its own, so a timeout, a lost lease or a shutdown stops
 /// the whole process group it started (SIGTERM, then SIGKILL after ``killGrace``), not just the
 /// first process. The last 4 KiB of standard error become the attempt's error text.
@@ -82,6 +85,11 @@ public struct ExecHandler: JobHandler {
             "WHARF_JOB_ATTEMPT": String(job.attempt), "WHARF_JOB_MAX_ATTEMPTS": String(job.maxAttempts),
             "WHARF_IDEMPOTENCY_KEY": context.idempotencyKey,
         ]
+        // The worker's own settings stay out of the command's environment: DATABASE_URL carries a
+        // password and WHARF_* may carry secrets. Pass what a command needs through "env".
+        for key in ProcessInfo.processInfo.environment.keys where key == "DATABASE_URL" || (key.hasPrefix("WHARF_") && jobEnvironment[Environment.Key(stringLiteral: key)] == nil) {
+            jobEnvironment[Environment.Key(stringLiteral: key)] = .some(nil)
+        }
         for (key, value) in environment { jobEnvironment[Environment.Key(stringLiteral: key)] = value }
         let executable: Executable = program.contains("/") ? .path(FilePath(program)) : .name(program)
 

@@ -61,14 +61,14 @@ public struct Migrator: Sendable {
 
     private func withMigrationLock<T: Sendable>(_ connection: PostgresConnection, _ body: () async throws -> T) async throws -> T {
         let key = "wharf.migrate:\(database.schema)"
-        try await connection.query("SELECT pg_advisory_lock(hashtextextended(\(key), 0))", logger: logger)
+        try await Self.run("SELECT pg_advisory_lock(hashtextextended(\(key), 0))", on: connection, logger: logger)
         do {
             let result = try await body()
-            try await connection.query("SELECT pg_advisory_unlock(hashtextextended(\(key), 0))", logger: logger)
+            try await Self.run("SELECT pg_advisory_unlock(hashtextextended(\(key), 0))", on: connection, logger: logger)
             return result
         } catch {
             // Unlock on failure too; if the connection itself is gone, the server released it.
-            _ = try? await connection.query("SELECT pg_advisory_unlock(hashtextextended(\(key), 0))", logger: logger)
+            try? await Self.run("SELECT pg_advisory_unlock(hashtextextended(\(key), 0))", on: connection, logger: logger)
             throw error
         }
     }
@@ -76,8 +76,8 @@ public struct Migrator: Sendable {
     private func applyPending(_ connection: PostgresConnection) async throws -> Report {
         // Identifiers cannot be bound; the schema name was validated as [a-z_][a-z0-9_]* by
         // DatabaseURL, so quoting it is enough.
-        try await connection.query(PostgresQuery(unsafeSQL: "CREATE SCHEMA IF NOT EXISTS \"\(database.schema)\""), logger: logger)
-        try await connection.query(
+        try await Self.run(PostgresQuery(unsafeSQL: "CREATE SCHEMA IF NOT EXISTS \"\(database.schema)\""), on: connection, logger: logger)
+        try await Self.run(
             """
             CREATE TABLE IF NOT EXISTS schema_migrations (
                 version    integer     PRIMARY KEY,
@@ -85,7 +85,7 @@ public struct Migrator: Sendable {
                 checksum   text        NOT NULL,
                 applied_at timestamptz NOT NULL DEFAULT now()
             )
-            """, logger: logger)
+            """, on: connection, logger: logger)
 
         var applied: [Int: (name: String, checksum: String)] = [:]
         for try await (version, name, checksum) in try await connection.query(
@@ -109,16 +109,23 @@ public struct Migrator: Sendable {
         var report = Report(applied: [], version: applied.keys.max() ?? 0)
         for migration in migrations where applied[migration.version] == nil {
             try await connection.withTransaction(logger: logger) { tx in
-                try await tx.query(Self.wrapped(migration), logger: logger)
-                try await tx.query(
+                try await Self.run(Self.wrapped(migration), on: tx, logger: logger)
+                try await Self.run(
                     "INSERT INTO schema_migrations (version, name, checksum) VALUES (\(Int32(migration.version)), \(migration.name), md5(\(migration.sql)))",
-                    logger: logger)
+                    on: tx, logger: logger)
             }
             logger.info("Applied migration", metadata: ["migration.version": "\(migration.version)", "migration.name": "\(migration.name)"])
             report.applied.append(migration.version)
             report.version = migration.version
         }
         return report
+    }
+
+    /// Runs a statement and reads its response to the end. An error the server reports after
+    /// the statement started (a failing DO block, a lost connection before commit) arrives only
+    /// while the rows are read, so a statement whose rows are not read can fail silently.
+    static func run(_ query: PostgresQuery, on connection: PostgresConnection, logger: Logger) async throws {
+        for try await _ in try await connection.query(query, logger: logger) {}
     }
 
     /// PostgresNIO speaks only the extended query protocol, which takes one statement at a time;

@@ -37,29 +37,27 @@ struct JobExecutor: Sendable {
             job: job, workerID: workerID, idempotencyKey: "wharf-job-\(job.id)", deadline: started + entry.timeout,
             timeout: entry.timeout, logger: jobLogger)
 
-        let race: Race = await withTaskGroup(of: Race?.self) { group in
-            group.addTask {
-                do {
-                    return .finished(try await entry.handler.handle(context))
-                } catch {
-                    return Task.isCancelled ? nil : .threw(String(describing: error))
-                }
-            }
-            group.addTask {
-                do {
-                    try await Task.sleep(for: entry.timeout)
+        // The handler, its timeout and its stop signal race; the first to finish decides. A
+        // handler that ignores cancellation is abandoned rather than waited for (see firstOf),
+        // so it can neither hold its slot nor block shutdown.
+        let handler = entry.handler
+        let race: Race = await firstOf(
+            [
+                {
+                    do {
+                        return .finished(try await handler.handle(context))
+                    } catch {
+                        return Task.isCancelled ? nil : .threw(String(reflecting: error))
+                    }
+                },
+                {
+                    do { try await Task.sleep(for: entry.timeout) } catch { return nil }
                     return .timedOut
-                } catch {
-                    return nil
-                }
-            }
-            group.addTask { await signal.wait().map(Race.stopped) }
-            var first: Race?
-            while first == nil, let next = await group.next() { first = next }
-            group.cancelAll()
-            // Every child returned nil only when this task itself was cancelled (hard stop).
-            return first ?? .stopped(.shutdown)
-        }
+                },
+                { await signal.wait().map(Race.stopped) },
+            ],
+            // This task itself was cancelled (a hard stop): hand the job back.
+            ifCancelled: .stopped(.shutdown))
         RuntimeMetrics.duration(job, clock.now - started)
         metadata["job.duration"] = "\(clock.now - started)"
 

@@ -10,52 +10,67 @@ struct StoreCallTimedOut: Error, CustomStringConvertible {
 
 /// Runs `body` with a time limit that holds even when `body` ignores cancellation.
 ///
-/// The work runs in an unstructured task on purpose: a database call that never completes (a
-/// request lost inside the driver while the server restarted, seen in testing) must not hold up
-/// the loop that made it. On timeout the work task is cancelled and left behind; the caller
-/// gets ``StoreCallTimedOut`` at once and retries like after any store failure.
+/// A database call that never completes (a request lost inside the driver while the server
+/// restarted, seen in testing) must not hold up the loop that made it: on timeout the call is
+/// cancelled and left behind, and the caller gets ``StoreCallTimedOut`` at once and retries
+/// like after any store failure.
 func withTimeLimit<T: Sendable>(
     _ timeout: Duration, _ operation: String, _ body: @escaping @Sendable () async throws -> T
 ) async throws -> T {
-    let state = TimeLimitState<T>()
-    return try await withTaskCancellationHandler {
-        try await withCheckedThrowingContinuation { continuation in
-            state.install(continuation)
-            state.add(Task {
-                do {
-                    state.finish(.success(try await body()))
-                } catch {
-                    state.finish(.failure(error))
-                }
-            })
-            state.add(Task {
-                do { try await Task.sleep(for: timeout) } catch { return }
-                state.finish(.failure(StoreCallTimedOut(operation: operation, timeout: timeout)))
-            })
+    let result: Result<T, any Error> = await firstOf(
+        [
+            {
+                do { return .success(try await body()) } catch { return .failure(error) }
+            },
+            {
+                do { try await Task.sleep(for: timeout) } catch { return nil }
+                return .failure(StoreCallTimedOut(operation: operation, timeout: timeout))
+            },
+        ],
+        ifCancelled: .failure(CancellationError()))
+    return try result.get()
+}
+
+/// Runs each racer in its own task and returns the first non-nil value any of them produces
+/// (`ifCancelled` when the calling task is cancelled first). The others are cancelled and **not
+/// awaited**: that is the point. Structured concurrency would wait for a racer that ignores
+/// cancellation (a stuck driver call, a handler that never checks), which is exactly the case
+/// a time limit exists for. The abandoned tasks end whenever their work notices cancellation.
+func firstOf<T: Sendable>(_ racers: [@Sendable () async -> T?], ifCancelled: T) async -> T {
+    let race = Race<T>()
+    return await withTaskCancellationHandler {
+        await withCheckedContinuation { continuation in
+            race.install(continuation)
+            for racer in racers {
+                // Unstructured on purpose: see above.
+                race.add(Task {
+                    if let value = await racer() { race.finish(value) }
+                })
+            }
         }
     } onCancel: {
-        state.finish(.failure(CancellationError()))
+        race.finish(ifCancelled)
     }
 }
 
-/// The continuation and tasks of one ``withTimeLimit(_:_:_:)`` call; the first result wins.
-private final class TimeLimitState<T: Sendable>: Sendable {
+/// The continuation and tasks of one ``firstOf(_:ifCancelled:)`` call; the first value wins.
+private final class Race<T: Sendable>: Sendable {
     private struct State {
-        var continuation: CheckedContinuation<T, any Error>?
-        var result: Result<T, any Error>?
+        var continuation: CheckedContinuation<T, Never>?
+        var result: T?
         var tasks: [Task<Void, Never>] = []
     }
 
     private let state = Mutex(State())
 
-    func install(_ continuation: CheckedContinuation<T, any Error>) {
+    func install(_ continuation: CheckedContinuation<T, Never>) {
         // Cancelled before we got here: onCancel already recorded the result.
-        let early = state.withLock { state -> Result<T, any Error>? in
+        let early = state.withLock { state -> T? in
             if let result = state.result { return result }
             state.continuation = continuation
             return nil
         }
-        if let early { continuation.resume(with: early) }
+        if let early { continuation.resume(returning: early) }
     }
 
     func add(_ task: Task<Void, Never>) {
@@ -67,14 +82,14 @@ private final class TimeLimitState<T: Sendable>: Sendable {
         if finished { task.cancel() }
     }
 
-    func finish(_ result: Result<T, any Error>) {
-        let (continuation, tasks) = state.withLock { state -> (CheckedContinuation<T, any Error>?, [Task<Void, Never>]) in
+    func finish(_ value: T) {
+        let (continuation, tasks) = state.withLock { state -> (CheckedContinuation<T, Never>?, [Task<Void, Never>]) in
             guard state.result == nil else { return (nil, []) }
-            state.result = result
+            state.result = value
             defer { state.continuation = nil; state.tasks = [] }
             return (state.continuation, state.tasks)
         }
-        continuation?.resume(with: result)
+        continuation?.resume(returning: value)
         tasks.forEach { $0.cancel() }
     }
 }

@@ -57,14 +57,16 @@ enum TestWorker {
         let sink = PostgresClient(configuration: database.clientConfiguration(poolSize: 4), backgroundLogger: logger)
         let workerID = configuration.workerID.rawValue
         @Sendable func record(_ payload: SinkPayload, _ context: JobContext, started: Date) async throws {
-            try await sink.query(
+            // Read each response to the end: an error after the statement started (the server
+            // going away before commit) only shows up there.
+            for try await _ in try await sink.query(
                 """
                 INSERT INTO sink_runs (job_id, key, worker, attempt, started_at, finished_at)
                 VALUES (\(context.job.id.rawValue), \(payload.key), \(workerID), \(context.job.attempt), \(started), clock_timestamp())
-                """, logger: logger)
-            try await sink.query(
+                """, logger: logger) {}
+            for try await _ in try await sink.query(
                 "INSERT INTO sink_effects (key, job_id) VALUES (\(payload.key), \(context.job.id.rawValue)) ON CONFLICT (key) DO NOTHING",
-                logger: logger)
+                logger: logger) {}
         }
 
         var handlers = HandlerRegistry()

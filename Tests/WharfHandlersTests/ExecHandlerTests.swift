@@ -20,6 +20,19 @@ struct ExecHandlerTests {
         #expect(try String(contentsOfFile: out, encoding: .utf8) == "{\"n\": 1}42 report.build 3 wharf-job-42 configured\n")
     }
 
+    @Test("the worker's database URL and WHARF_ settings are not passed to commands")
+    func workerSecretsStayOut() async throws {
+        let out = temporaryPath("env.txt")
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        setenv("WHARF_WEBHOOK_SECRET", "do-not-leak", 1)
+        defer { unsetenv("WHARF_WEBHOOK_SECRET") }
+        _ = try await ExecHandler(command: ["/bin/sh", "-c", "env > \(out)"]).handle(context())
+        let env = try String(contentsOfFile: out, encoding: .utf8)
+        #expect(!env.contains("do-not-leak"))
+        #expect(!env.contains("DATABASE_URL="))
+        #expect(env.contains("WHARF_JOB_ID=42"))
+    }
+
     @Test(
         "exit codes map to outcomes, with the stderr tail as the error",
         arguments: [
