@@ -9,6 +9,10 @@ struct JobExecutor: Sendable {
     let workerID: WorkerID
     let logger: Logger
 
+    /// How long a handler that lost the race (timeout, lost lease, shutdown) may take to
+    /// return after its cancellation before the worker stops waiting for it: 10 s.
+    static let stoppedHandlerGrace: Duration = .seconds(10)
+
     private enum Race: Sendable {
         case finished(HandlerOutcome)
         case threw(String)
@@ -57,7 +61,10 @@ struct JobExecutor: Sendable {
                 { await signal.wait().map(Race.stopped) },
             ],
             // This task itself was cancelled (a hard stop): hand the job back.
-            ifCancelled: .stopped(.shutdown))
+            ifCancelled: .stopped(.shutdown),
+            // A stopped handler gets this long to wind down (an exec command's process group
+            // is sent SIGTERM, then SIGKILL) before it is abandoned.
+            graceForLosers: Self.stoppedHandlerGrace)
         RuntimeMetrics.duration(job, clock.now - started)
         metadata["job.duration"] = "\(clock.now - started)"
 

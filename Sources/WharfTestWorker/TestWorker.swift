@@ -18,6 +18,7 @@ import WharfRuntime
 ///   on conflict do nothing), as an idempotent handler would.
 /// - `flaky` {"key": K, "failures": F}: fails until the job's attempt is above F, then sinks.
 /// - `doomed` {}: always fails.
+/// - `noop` {}: succeeds at once (throughput measurements).
 @main
 enum TestWorker {
     struct SinkPayload: Decodable, Sendable {
@@ -82,6 +83,7 @@ enum TestWorker {
             try await record(payload, context, started: Date())
             return .success
         }
+        handlers.register(try JobKind("noop"), timeout: timeout, handler: ClosureHandler { _ in .success })
         handlers.register(try JobKind("doomed"), timeout: timeout, handler: ClosureHandler { context in
             .failure("doomed job, attempt \(context.job.attempt)")
         })
