@@ -150,7 +150,7 @@ struct CommandErrorTests {
 
     @Test("an unreachable server is named by host and port, exit 69")
     func unreachable() async throws {
-        let port = try unusedPort()
+        let port = try unusedLoopbackPort()
         let result = await wharf(["stats", "--database-url", "postgres://postgres@127.0.0.1:\(port)/postgres?sslmode=disable"])
         #expect(result.status == 69)
         #expect(result.err.contains("cannot connect to PostgreSQL at 127.0.0.1:\(port)"))
@@ -191,7 +191,7 @@ struct BinaryTests {
         #expect(badStdin.err.contains("payload (from stdin)"))
         #expect(badStdin.err.contains("line 1, column 7"))
 
-        let port = try unusedPort()
+        let port = try unusedLoopbackPort()
         let down = try wharfBinary(["jobs", "list"], environment: ["DATABASE_URL": "postgres://postgres@127.0.0.1:\(port)/postgres"])
         #expect(down.status == 69)
         #expect(down.err.contains("127.0.0.1:\(port)"))

@@ -3,23 +3,15 @@ import PostgresNIO
 // Statements on the dead-letter table.
 
 /// One dead job by id.
-struct DeadJobGet: PostgresPreparedStatement {
+struct DeadJobGet: JobIDStatement {
     static let sql = "SELECT \(JobColumns.dead) FROM dead_jobs WHERE id = $1"
     typealias Row = JobRow.DeadColumns
     var id: Int64
-
-    func makeBindings() throws -> PostgresBindings {
-        var b = PostgresBindings(capacity: 1)
-        b.append(id)
-        return b
-    }
-
-    func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Row.self) }
 }
 
 /// Moves a dead job back into `jobs`, available now, with a fresh attempt count. It keeps its
 /// id, errors and history, so its whole story stays in one place.
-struct DeadJobRetry: PostgresPreparedStatement {
+struct DeadJobRetry: JobIDStatement {
     // DELETE ... RETURNING feeding INSERT: one statement, so the job is in exactly one table
     // afterwards. If an active job holds the same unique key, the INSERT raises 23505 and the
     // DELETE is rolled back with it: the dead job stays where it was.
@@ -36,29 +28,13 @@ struct DeadJobRetry: PostgresPreparedStatement {
         """
     typealias Row = JobRow.Columns
     var id: Int64
-
-    func makeBindings() throws -> PostgresBindings {
-        var b = PostgresBindings(capacity: 1)
-        b.append(id)
-        return b
-    }
-
-    func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Row.self) }
 }
 
 /// Deletes one dead job.
-struct DeadJobPurge: PostgresPreparedStatement {
+struct DeadJobPurge: JobIDStatement {
     static let sql = "DELETE FROM dead_jobs WHERE id = $1 RETURNING id"
     typealias Row = Int64
     var id: Int64
-
-    func makeBindings() throws -> PostgresBindings {
-        var b = PostgresBindings(capacity: 1)
-        b.append(id)
-        return b
-    }
-
-    func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Int64.self) }
 }
 
 /// Deletes every dead job, or those of one queue ('' = all queues).
@@ -75,6 +51,4 @@ struct DeadJobPurgeAll: PostgresPreparedStatement {
         b.append(queue)
         return b
     }
-
-    func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Int64.self) }
 }

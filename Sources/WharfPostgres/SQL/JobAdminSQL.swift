@@ -5,23 +5,15 @@ import PostgresNIO
 // concatenated values).
 
 /// One job by id, with its errors and history.
-struct JobGet: PostgresPreparedStatement {
+struct JobGet: JobIDStatement {
     static let sql = "SELECT \(JobColumns.full) FROM jobs WHERE id = $1"
     typealias Row = JobRow.Columns
     var id: Int64
-
-    func makeBindings() throws -> PostgresBindings {
-        var b = PostgresBindings(capacity: 1)
-        b.append(id)
-        return b
-    }
-
-    func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Row.self) }
 }
 
 /// Cancels an available or running job. A running job's worker finds out when its fenced
 /// complete/fail matches nothing (`state = 'running'` no longer holds).
-struct JobCancel: PostgresPreparedStatement {
+struct JobCancel: JobIDStatement {
     static let sql = """
         UPDATE jobs AS j SET
             state = 'cancelled',
@@ -33,14 +25,6 @@ struct JobCancel: PostgresPreparedStatement {
         """
     typealias Row = JobRow.Columns
     var id: Int64
-
-    func makeBindings() throws -> PostgresBindings {
-        var b = PostgresBindings(capacity: 1)
-        b.append(id)
-        return b
-    }
-
-    func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Row.self) }
 }
 
 /// The id of the active job holding a unique key, if any (served by jobs_unique_key_active_idx).
@@ -54,6 +38,4 @@ struct JobGetActiveByUniqueKey: PostgresPreparedStatement {
         b.append(key)
         return b
     }
-
-    func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Int64.self) }
 }

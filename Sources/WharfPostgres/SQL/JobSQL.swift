@@ -131,12 +131,10 @@ struct JobClaim: PostgresPreparedStatement {
         b.append(queue); b.append(limit); b.append(worker); b.append(leaseMicros)
         return b
     }
-
-    func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Row.self) }
 }
 
 /// Completes a batch of claimed jobs, each only while it still carries its lease token.
-struct JobCompleteMany: PostgresPreparedStatement {
+struct JobCompleteMany: ClaimBatchStatement {
     // Fencing is the WHERE clause: a row whose token changed (reclaimed and claimed again) or
     // that is no longer running (cancelled, reclaimed) is not matched, and its id is missing
     // from RETURNING, which the caller reports as .leaseLost.
@@ -154,14 +152,6 @@ struct JobCompleteMany: PostgresPreparedStatement {
 
     var ids: [Int64]
     var tokens: [Int64]
-
-    func makeBindings() throws -> PostgresBindings {
-        var b = PostgresBindings(capacity: 2)
-        b.append(ids); b.append(tokens)
-        return b
-    }
-
-    func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Int64.self) }
 }
 
 /// Records a failed attempt and makes the job available again after a delay (fenced).
@@ -189,8 +179,6 @@ struct JobFailRetry: PostgresPreparedStatement {
         b.append(id); b.append(token); b.append(delayMicros); b.append(error)
         return b
     }
-
-    func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Int64.self) }
 }
 
 /// Records a failed attempt and moves the job to the dead-letter table (fenced), atomically.
@@ -224,12 +212,10 @@ struct JobFailDead: PostgresPreparedStatement {
         b.append(id); b.append(token); b.append(error); b.append(reason)
         return b
     }
-
-    func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Int64.self) }
 }
 
 /// Hands claimed jobs back without using an attempt (graceful shutdown), fenced.
-struct JobReleaseMany: PostgresPreparedStatement {
+struct JobReleaseMany: ClaimBatchStatement {
     // attempt - 1 undoes the claim's increment: the run never got to finish, so it should not
     // count against max_attempts. The token still changes on the next claim, so a late result
     // from this run cannot land on the next one.
@@ -247,14 +233,6 @@ struct JobReleaseMany: PostgresPreparedStatement {
 
     var ids: [Int64]
     var tokens: [Int64]
-
-    func makeBindings() throws -> PostgresBindings {
-        var b = PostgresBindings(capacity: 2)
-        b.append(ids); b.append(tokens)
-        return b
-    }
-
-    func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Int64.self) }
 }
 
 /// Renews every lease a process holds in one statement.

@@ -25,8 +25,6 @@ struct WorkerRegister: PostgresPreparedStatement {
         b.append(id); b.append(host); b.append(pid); b.append(queues); b.append(concurrency); b.append(version)
         return b
     }
-
-    func decodeRow(_ row: PostgresRow) throws -> Row {}
 }
 
 struct WorkerHeartbeat: PostgresPreparedStatement {
@@ -39,8 +37,6 @@ struct WorkerHeartbeat: PostgresPreparedStatement {
         b.append(id)
         return b
     }
-
-    func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(String.self) }
 }
 
 struct WorkerDeregister: PostgresPreparedStatement {
@@ -53,8 +49,6 @@ struct WorkerDeregister: PostgresPreparedStatement {
         b.append(id)
         return b
     }
-
-    func decodeRow(_ row: PostgresRow) throws -> Row {}
 }
 
 /// Removes workers whose heartbeat is older than the given age (database clock).
@@ -68,8 +62,6 @@ struct WorkerPruneStale: PostgresPreparedStatement {
         b.append(ageMicros)
         return b
     }
-
-    func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(String.self) }
 }
 
 struct WorkerList: PostgresPreparedStatement {
@@ -104,8 +96,6 @@ struct LeaderAcquire: PostgresPreparedStatement {
         b.append(name); b.append(holder); b.append(ttlMicros)
         return b
     }
-
-    func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(String.self) }
 }
 
 struct LeaderRelease: PostgresPreparedStatement {
@@ -119,6 +109,4 @@ struct LeaderRelease: PostgresPreparedStatement {
         b.append(name); b.append(holder)
         return b
     }
-
-    func decodeRow(_ row: PostgresRow) throws -> Row {}
 }

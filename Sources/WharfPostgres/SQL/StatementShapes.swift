@@ -1,0 +1,55 @@
+import PostgresNIO
+
+// Shared shapes of the prepared statements, so each statement spells out only its SQL and
+// parameters.
+
+/// A statement whose only parameter is one job id.
+protocol JobIDStatement: PostgresPreparedStatement {
+    var id: Int64 { get }
+}
+
+extension JobIDStatement {
+    func makeBindings() throws -> PostgresBindings {
+        var bindings = PostgresBindings(capacity: 1)
+        bindings.append(id)
+        return bindings
+    }
+}
+
+/// A statement over a batch of claims: job ids and their lease tokens as parallel arrays,
+/// returning the ids it applied to (fenced writes).
+protocol ClaimBatchStatement: PostgresPreparedStatement where Row == Int64 {
+    var ids: [Int64] { get }
+    var tokens: [Int64] { get }
+}
+
+extension ClaimBatchStatement {
+    func makeBindings() throws -> PostgresBindings {
+        var bindings = PostgresBindings(capacity: 2)
+        bindings.append(ids)
+        bindings.append(tokens)
+        return bindings
+    }
+}
+
+// Row decoding for the row types statements share.
+
+extension PostgresPreparedStatement where Row == Int64 {
+    func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Int64.self) }
+}
+
+extension PostgresPreparedStatement where Row == String {
+    func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(String.self) }
+}
+
+extension PostgresPreparedStatement where Row == Void {
+    func decodeRow(_ row: PostgresRow) throws -> Void {}
+}
+
+extension PostgresPreparedStatement where Row == JobRow.Columns {
+    func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Row.self) }
+}
+
+extension PostgresPreparedStatement where Row == JobRow.DeadColumns {
+    func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Row.self) }
+}
