@@ -37,6 +37,9 @@ struct WorkerCommand: AsyncParsableCommand {
     @Option(name: .customLong("reaper-interval"), help: "Expired-lease reclaim interval on the leader (default 5s). Env: WHARF_REAPER_INTERVAL.")
     var reaperInterval: String?
 
+    @Option(help: "Keep completed and cancelled jobs this long, or \"forever\" (default 24h). Env: WHARF_RETENTION.")
+    var retention: String?
+
     @Option(name: .customLong("worker-id"), help: "This process's id in leases and the workers table (default host:pid:random). Env: WHARF_WORKER_ID.")
     var workerID: String?
 
@@ -96,6 +99,11 @@ struct WorkerCommand: AsyncParsableCommand {
         configuration.staleWorkerAfter = file.durations["stale_worker_after"]
         if let value = try duration(nil, "WHARF_STORE_CALL_TIMEOUT", "store_call_timeout") { configuration.storeCallTimeout = value }
         if let size = file.completionBatchSize { configuration.completionBatchSize = size }
+        if let text = retention ?? environment["WHARF_RETENTION"] {
+            configuration.retention = text == "forever" ? nil : try DurationParsing.parse(text, field: "retention")
+        } else if let fromFile = file.retention {
+            configuration.retention = fromFile
+        }
         configuration.retry = file.retry
         let problems = configuration.validate()
         guard problems.isEmpty else { throw ConfigError(path: config ?? "worker settings", problems: problems) }

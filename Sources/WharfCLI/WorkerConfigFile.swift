@@ -10,13 +10,15 @@ struct WorkerConfigFile {
     var queues: [WorkerConfiguration.QueueSettings] = []
     var durations: [String: Duration] = [:]
     var completionBatchSize: Int?
+    /// `.some(nil)` is "forever"; `nil` means not set in the file.
+    var retention: Duration??
     var retry = RetryPolicies()
     var handlers = HandlerRegistry()
 
     static let durationKeys = [
         "lease_ttl", "heartbeat_interval", "poll_interval", "grace_period", "reaper_interval", "stale_worker_after", "store_call_timeout",
     ]
-    static let topKeys = ["queues", "kinds", "retry", "completion_batch_size"] + durationKeys
+    static let topKeys = ["queues", "kinds", "retry", "completion_batch_size", "retention"] + durationKeys
 
     /// Parses `data` (the file at `path`, named in messages); throws every problem found.
     static func parse(_ data: Data, path: String, environment: [String: String]) throws -> WorkerConfigFile {
@@ -36,6 +38,9 @@ struct WorkerConfigFile {
         reader.checkKeys(root, allowed: topKeys, at: "")
         for key in durationKeys {
             if let value = reader.duration(root[key], at: key) { file.durations[key] = value }
+        }
+        if let value = root["retention"] {
+            file.retention = (value as? String) == "forever" ? .some(nil) : reader.duration(value, at: "retention").map { .some($0) }
         }
         if let size = root["completion_batch_size"] { file.completionBatchSize = reader.int(size, at: "completion_batch_size") }
         if let policy = reader.retryPolicy(root["retry"], at: "retry") { file.retry.default = policy }

@@ -173,6 +173,10 @@ extension PostgresJobStore: JobStore {
         return result
     }
 
+    public func pruneFinished(olderThan retention: Duration, limit: Int) async throws -> Int {
+        try await run("prune finished jobs", JobPruneFinished(retentionMicros: retention.wharfMicroseconds, limit: Int64(limit))).count
+    }
+
     public func cancel(_ id: JobID) async throws -> Job {
         if let row = try await run("cancel", JobCancel(id: id.rawValue)).first {
             return try JobRow.job(row)

@@ -144,6 +144,9 @@ struct TimeLimitedPorts: JobStore, WorkerRegistry, LeaderLock {
     func reclaimExpired(limit: Int) async throws -> ReclaimResult {
         try await withTimeLimit(timeout, "reclaim expired leases") { [store] in try await store.reclaimExpired(limit: limit) }
     }
+    func pruneFinished(olderThan retention: Duration, limit: Int) async throws -> Int {
+        try await withTimeLimit(timeout, "prune finished jobs") { [store] in try await store.pruneFinished(olderThan: retention, limit: limit) }
+    }
     func cancel(_ id: JobID) async throws -> Job {
         try await withTimeLimit(timeout, "cancel") { [store] in try await store.cancel(id) }
     }

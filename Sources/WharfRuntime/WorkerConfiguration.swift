@@ -35,6 +35,9 @@ public struct WorkerConfiguration: Sendable, Equatable {
     /// Longest a single database call (claim, outcome write, lease renewal) may take before it
     /// is abandoned and retried. Default 15 s, and at most half the lease TTL is sensible.
     public var storeCallTimeout: Duration = defaultStoreCallTimeout
+    /// How long completed and cancelled jobs are kept before the maintenance leader deletes
+    /// them; `nil` keeps them forever. Dead jobs are never deleted automatically. Default 24 h.
+    public var retention: Duration? = defaultRetention
     /// Most completions written in one statement. Default 500.
     public var completionBatchSize: Int = 500
     /// Retry policies by kind and queue.
@@ -46,6 +49,7 @@ public struct WorkerConfiguration: Sendable, Equatable {
     public static let defaultGracePeriod: Duration = .seconds(25)
     public static let defaultReaperInterval: Duration = .seconds(5)
     public static let defaultStoreCallTimeout: Duration = .seconds(15)
+    public static let defaultRetention: Duration = .seconds(86_400)
 
     public init(workerID: WorkerID, queues: [QueueSettings]) {
         self.workerID = workerID
@@ -76,6 +80,7 @@ public struct WorkerConfiguration: Sendable, Equatable {
         if reaperInterval <= .zero || reaperInterval >= leaseTTL {
             problems.append("reaper_interval: \(reaperInterval) must be positive and below lease_ttl (\(leaseTTL)), so a dead leader is replaced within one lease TTL")
         }
+        if let retention, retention < .seconds(1) { problems.append("retention: \(retention) is below the 1s minimum (use \"forever\" to keep finished jobs)") }
         if storeCallTimeout < .milliseconds(100) { problems.append("store_call_timeout: \(storeCallTimeout) is below the 100ms minimum") }
         if !(1...10_000).contains(completionBatchSize) { problems.append("completion_batch_size: \(completionBatchSize) is out of range 1-10000") }
         return problems

@@ -63,7 +63,9 @@ public struct WorkerService: Service {
             store: store, registry: registry, worker: worker, running: running, outcomes: outcomes, configuration: configuration, logger: logger)
         let maintenance = MaintenanceLeader(
             leader: leader,
-            reaper: Reaper(store: store, registry: registry, staleWorkerAfter: configuration.effectiveStaleWorkerAfter, logger: logger),
+            reaper: Reaper(
+                store: store, registry: registry, staleWorkerAfter: configuration.effectiveStaleWorkerAfter,
+                retention: configuration.retention, logger: logger),
             configuration: configuration, logger: logger)
 
         notifier?.send("READY=1\nSTATUS=processing \(configuration.queues.map { "\($0.name)=\($0.concurrency)" }.joined(separator: " "))")

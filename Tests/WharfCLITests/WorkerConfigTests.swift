@@ -23,6 +23,7 @@ struct WorkerConfigTests {
         #expect(file.retry.byKind[try JobKind("report.build")]?.maxAttempts == 5)
         #expect(file.retry.byQueue[try QueueName("mail")]?.base == .seconds(10))
         #expect(file.durations["lease_ttl"] == .seconds(30))
+        #expect(file.retention == .some(.seconds(86_400)))
     }
 
     @Test("every problem is reported at once, with its path and a suggestion for typos")

@@ -29,6 +29,26 @@ struct MaintenanceTests {
         }
     }
 
+    @Test("the reaper deletes finished jobs past retention, oldest first, and nothing else")
+    func reaperPrunesFinishedJobs() async throws {
+        try await withTestDatabase { db in
+            let old = try await JobFactory.insert(db, state: .completed, attempt: 1)
+            let oldCancelled = try await JobFactory.insert(db, state: .cancelled)
+            let recent = try await JobFactory.insert(db, state: .completed, attempt: 1)
+            let waiting = try await JobFactory.insert(db)
+            try await db.query("UPDATE jobs SET finished_at = now() - interval '2 days' WHERE id IN (\(old.id.rawValue), \(oldCancelled.id.rawValue))")
+            let reaper = Reaper(store: db.store, registry: db.store, staleWorkerAfter: .seconds(90), retention: .seconds(86_400), logger: db.logger)
+            #expect(try await reaper.runOnce().prunedJobs == 2)
+            #expect(try await db.store.job(old.id) == nil)
+            #expect(try await db.store.job(oldCancelled.id) == nil)
+            #expect(try await db.store.job(recent.id) != nil)
+            #expect(try await db.store.job(waiting.id) != nil)
+            let keepForever = Reaper(store: db.store, registry: db.store, staleWorkerAfter: .seconds(90), retention: nil, logger: db.logger)
+            try await db.query("UPDATE jobs SET finished_at = now() - interval '200 days' WHERE id = \(recent.id.rawValue)")
+            #expect(try await keepForever.runOnce().prunedJobs == 0)
+        }
+    }
+
     @Test("leadership: one holder at a time, renewable by its holder, taken over after it expires or is released")
     func leadership() async throws {
         try await withTestDatabase { db in

@@ -75,6 +75,10 @@ public protocol JobStore: Sendable {
     /// those that were on their last attempt, recording "lease expired" as the attempt's error.
     func reclaimExpired(limit: Int) async throws -> ReclaimResult
 
+    /// Deletes up to `limit` completed or cancelled jobs that finished more than `retention`
+    /// ago, oldest first. Returns how many. Dead jobs are never pruned.
+    func pruneFinished(olderThan retention: Duration, limit: Int) async throws -> Int
+
     /// Cancels an available or running job. Throws when the job is unknown or already finished.
     func cancel(_ id: JobID) async throws -> Job
 

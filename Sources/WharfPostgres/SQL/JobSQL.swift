@@ -319,3 +319,29 @@ struct JobReclaimExpired: PostgresPreparedStatement {
 
     func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Row.self) }
 }
+
+/// Deletes the oldest finished (completed or cancelled) jobs past the retention period.
+struct JobPruneFinished: PostgresPreparedStatement {
+    // Served by jobs_finished_idx. SKIP LOCKED and a LIMIT keep each statement short, so
+    // pruning a large backlog never holds many locks or one long transaction.
+    static let sql = """
+        WITH doomed AS (
+            SELECT id FROM jobs
+            WHERE state IN ('completed', 'cancelled') AND finished_at < now() - $1::bigint * interval '1 microsecond'
+            ORDER BY finished_at
+            LIMIT $2
+            FOR UPDATE SKIP LOCKED
+        )
+        DELETE FROM jobs AS j USING doomed WHERE j.id = doomed.id
+        RETURNING j.id
+        """
+    typealias Row = Int64
+    var retentionMicros: Int64
+    var limit: Int64
+
+    func makeBindings() throws -> PostgresBindings {
+        var b = PostgresBindings(capacity: 2)
+        b.append(retentionMicros); b.append(limit)
+        return b
+    }
+}

@@ -6,23 +6,29 @@ public struct ReapResult: Equatable, Sendable {
     public var requeued: [JobID] = []
     public var deadLettered: [JobID] = []
     public var prunedWorkers: [WorkerID] = []
-    public var isEmpty: Bool { requeued.isEmpty && deadLettered.isEmpty && prunedWorkers.isEmpty }
+    /// Finished jobs deleted because they were older than the retention period.
+    public var prunedJobs = 0
+    public var isEmpty: Bool { requeued.isEmpty && deadLettered.isEmpty && prunedWorkers.isEmpty && prunedJobs == 0 }
 }
 
-/// Takes back jobs whose lease expired (their worker crashed, froze or lost its network) and
-/// removes `workers` rows that stopped beating. Runs only on the maintenance leader.
+/// Takes back jobs whose lease expired (their worker crashed, froze or lost its network),
+/// removes `workers` rows that stopped beating, and deletes finished jobs past their retention.
+/// Runs only on the maintenance leader.
 public struct Reaper: Sendable {
     let store: any JobStore
     let registry: any WorkerRegistry
     let staleWorkerAfter: Duration
+    /// `nil` keeps finished jobs forever.
+    let retention: Duration?
     let logger: Logger
     /// Rows reclaimed per statement; a pass repeats until a statement takes fewer.
     public static let batchSize = 1000
 
-    public init(store: any JobStore, registry: any WorkerRegistry, staleWorkerAfter: Duration, logger: Logger) {
+    public init(store: any JobStore, registry: any WorkerRegistry, staleWorkerAfter: Duration, retention: Duration? = nil, logger: Logger) {
         self.store = store
         self.registry = registry
         self.staleWorkerAfter = staleWorkerAfter
+        self.retention = retention
         self.logger = logger
     }
 
@@ -35,6 +41,18 @@ public struct Reaper: Sendable {
             if batch.requeued.count + batch.deadLettered.count < Self.batchSize { break }
         }
         result.prunedWorkers = try await registry.pruneStale(olderThan: staleWorkerAfter)
+        if let retention {
+            // A bounded number of batches per pass, so a huge backlog is worked off over
+            // several passes instead of one long one.
+            for _ in 0..<10 {
+                let deleted = try await store.pruneFinished(olderThan: retention, limit: Self.batchSize)
+                result.prunedJobs += deleted
+                if deleted < Self.batchSize { break }
+            }
+            if result.prunedJobs > 0 {
+                logger.info("Pruned finished jobs past retention", metadata: ["jobs.count": "\(result.prunedJobs)", "retention": "\(retention)"])
+            }
+        }
         RuntimeMetrics.leasesReclaimed(result.requeued.count + result.deadLettered.count)
         for id in result.requeued {
             logger.info("Lease expired; job requeued", metadata: ["job.id": "\(id)", "job.state.from": "running", "job.state.to": "available"])
