@@ -67,6 +67,20 @@ struct CommandTests {
         }
     }
 
+    @Test("wharf workers lists registered workers with their heartbeat")
+    func workersCommand() async throws {
+        try await withTestDatabase { db in
+            #expect(await wharf(db, ["workers"]).out == "no workers registered")
+            try await db.store.register(WorkerInfo(id: WorkerID("host-a:42:x"), host: "host-a", pid: 42, queues: [.default, try QueueName("mail")], concurrency: 14, version: "0.1.0"))
+            let table = await wharf(db, ["workers"])
+            #expect(table.out.contains("host-a:42:x"))
+            #expect(table.out.contains("default,mail"))
+            let json = try jsonObject(await wharf(db, ["workers", "--json"]).out)
+            let workers = try #require(json["workers"] as? [[String: Any]])
+            #expect(workers.first?["concurrency"] as? Int == 14)
+        }
+    }
+
     @Test("dlq list, show, retry and purge act on the dead-letter table")
     func deadLetterCommands() async throws {
         try await withTestDatabase { db in
