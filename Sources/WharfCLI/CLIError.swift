@@ -37,7 +37,7 @@ enum ExitStatus {
             case .invalidURL: usage
             case .databaseMissing, .schemaMissing, .schemaBehind, .schemaAhead, .checksumMismatch: config
             case .jobNotFound, .deadJobNotFound, .invalidTransition, .uniqueKeyTaken: refused
-            case .query: refused
+            case .query, .uniqueViolation: refused
             }
         case let error as WharfCore.ValidationError:
             error.field.contains("payload") ? dataError : usage

@@ -57,6 +57,8 @@ extension StoreError {
                 return StoreError.authenticationFailed(user: database.user, host: database.host, port: database.port, reason: message)
             case "3D000":
                 return StoreError.databaseMissing(name: database.database)
+            case "23505":
+                return StoreError.uniqueViolation(operation: operation, detail: message)
             default:
                 var detail = "\(message) (SQLSTATE \(state))"
                 if let hint = psql.serverInfo?[.hint] { detail += "; hint: \(hint)" }
@@ -268,7 +270,7 @@ extension PostgresJobStore: DeadLetterStore {
                 throw StoreError.deadJobNotFound(id.rawValue)
             }
             return try JobRow.job(row)
-        } catch StoreError.query(_, let detail) where detail.contains("SQLSTATE 23505") {
+        } catch StoreError.uniqueViolation {
             let key = try await deadJob(id)?.job.uniqueKey?.rawValue ?? ""
             let holder = try await run("find unique key holder", JobGetActiveByUniqueKey(key: key)).first
             throw StoreError.uniqueKeyTaken(id: id.rawValue, key: key, holder: holder)

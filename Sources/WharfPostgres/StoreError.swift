@@ -25,6 +25,8 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
     case invalidTransition(id: Int64, reason: String)
     /// Retrying a dead job would make a second active job with the same unique key.
     case uniqueKeyTaken(id: Int64, key: String, holder: Int64?)
+    /// A statement broke a unique constraint (SQLSTATE 23505); `detail` is the server's message.
+    case uniqueViolation(operation: String, detail: String)
     /// A statement failed; `detail` is the server's message (no bind values).
     case query(operation: String, detail: String)
 
@@ -54,7 +56,7 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
             "job \(id): \(reason)"
         case .uniqueKeyTaken(let id, let key, let holder):
             "cannot retry dead job \(id): job \(holder.map(String.init) ?? "?") is active with the same unique key \"\(key)\". Wait for it to finish, or cancel it."
-        case .query(let operation, let detail):
+        case .query(let operation, let detail), .uniqueViolation(let operation, let detail):
             "\(operation) failed: \(detail)"
         }
     }

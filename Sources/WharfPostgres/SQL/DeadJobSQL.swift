@@ -38,17 +38,12 @@ struct DeadJobPurge: JobIDStatement {
 }
 
 /// Deletes every dead job, or those of one queue ('' = all queues).
-struct DeadJobPurgeAll: PostgresPreparedStatement {
+struct DeadJobPurgeAll: TextParameterStatement {
     static let sql = """
         WITH purged AS (DELETE FROM dead_jobs WHERE $1 = '' OR queue = $1 RETURNING 1)
         SELECT count(*) FROM purged
         """
     typealias Row = Int64
     var queue: String
-
-    func makeBindings() throws -> PostgresBindings {
-        var b = PostgresBindings(capacity: 1)
-        b.append(queue)
-        return b
-    }
+    var parameter: String { queue }
 }

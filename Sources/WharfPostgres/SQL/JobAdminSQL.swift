@@ -28,14 +28,9 @@ struct JobCancel: JobIDStatement {
 }
 
 /// The id of the active job holding a unique key, if any (served by jobs_unique_key_active_idx).
-struct JobGetActiveByUniqueKey: PostgresPreparedStatement {
+struct JobGetActiveByUniqueKey: TextParameterStatement {
     static let sql = "SELECT id FROM jobs WHERE unique_key = $1 AND state IN ('available', 'running')"
     typealias Row = Int64
     var key: String
-
-    func makeBindings() throws -> PostgresBindings {
-        var b = PostgresBindings(capacity: 1)
-        b.append(key)
-        return b
-    }
+    var parameter: String { key }
 }

@@ -16,6 +16,19 @@ extension JobIDStatement {
     }
 }
 
+/// A statement whose only parameter is one text value (a worker id, a key, a queue name).
+protocol TextParameterStatement: PostgresPreparedStatement {
+    var parameter: String { get }
+}
+
+extension TextParameterStatement {
+    func makeBindings() throws -> PostgresBindings {
+        var bindings = PostgresBindings(capacity: 1)
+        bindings.append(parameter)
+        return bindings
+    }
+}
+
 /// A statement over a batch of claims: job ids and their lease tokens as parallel arrays,
 /// returning the ids it applied to (fenced writes).
 protocol ClaimBatchStatement: PostgresPreparedStatement where Row == Int64 {

@@ -27,28 +27,18 @@ struct WorkerRegister: PostgresPreparedStatement {
     }
 }
 
-struct WorkerHeartbeat: PostgresPreparedStatement {
+struct WorkerHeartbeat: TextParameterStatement {
     static let sql = "UPDATE workers SET heartbeat_at = now() WHERE id = $1 RETURNING id"
     typealias Row = String
     var id: String
-
-    func makeBindings() throws -> PostgresBindings {
-        var b = PostgresBindings(capacity: 1)
-        b.append(id)
-        return b
-    }
+    var parameter: String { id }
 }
 
-struct WorkerDeregister: PostgresPreparedStatement {
+struct WorkerDeregister: TextParameterStatement {
     static let sql = "DELETE FROM workers WHERE id = $1"
     typealias Row = Void
     var id: String
-
-    func makeBindings() throws -> PostgresBindings {
-        var b = PostgresBindings(capacity: 1)
-        b.append(id)
-        return b
-    }
+    var parameter: String { id }
 }
 
 /// Removes workers whose heartbeat is older than the given age (database clock).
