@@ -32,6 +32,8 @@ let package = Package(
         .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.2"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         // Pure core: job model, state machine, retry policy, validation, ports. No I/O.
@@ -75,8 +77,23 @@ let package = Package(
         .target(
             name: "Wharf",
             dependencies: [
-                "WharfCore", "WharfPostgres", "WharfRuntime",
+                "WharfCore", "WharfPostgres", "WharfRuntime", "WharfHTTP",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The HTTP adapter: /metrics (swift-prometheus), health probes, the admin API and the
+        // dashboard. Knows only WharfCore ports, never SQL.
+        .target(
+            name: "WharfHTTP",
+            dependencies: [
+                "WharfCore", "WharfRuntime",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -90,6 +107,7 @@ let package = Package(
                 "WharfPostgres",
                 "WharfRuntime",
                 "WharfHandlers",
+                "WharfHTTP",
                 "Wharf",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -153,6 +171,17 @@ let package = Package(
         .testTarget(
             name: "WharfEndToEndTests",
             dependencies: ["WharfCore", "WharfPostgres", "WharfTesting", .product(name: "PostgresNIO", package: "postgres-nio")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "WharfHTTPTests",
+            dependencies: [
+                "WharfCore", "WharfPostgres", "WharfRuntime", "WharfHTTP", "WharfTesting",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -1,9 +1,12 @@
 public import Logging
+public import WharfHTTP
 public import WharfPostgres
 public import WharfRuntime
 import Foundation
 import PostgresNIO
+import Metrics
 import ServiceLifecycle
+import WharfCore
 import UnixSignals
 import WharfCore
 
@@ -22,29 +25,58 @@ import WharfCore
 /// SIGTERM or SIGINT starts a graceful shutdown; a second one exits at once (leases then
 /// expire and the reaper hands the jobs to other workers).
 public enum WharfWorker {
+    /// With `http`, the process also serves `/metrics`, `/healthz`, `/readyz`, the admin API
+    /// and the dashboard (see ``WharfHTTPServer``); `nil` serves nothing.
     public static func run(
         database: DatabaseURL, configuration: WorkerConfiguration, handlers: HandlerRegistry, poolSize: Int? = nil,
-        version: String = "embedded", logger: Logger
+        http: HTTPSettings? = nil, version: String = "embedded", logger: Logger
     ) async throws {
         let problems = configuration.validate()
         guard problems.isEmpty else { throw WorkerConfigurationError(problems: problems) }
-        // Claims, outcome writes, heartbeats and maintenance each want a connection at times.
-        let connections = poolSize ?? max(4, configuration.queues.count + 3)
+        // Claims, outcome writes, heartbeats and maintenance each want a connection at times,
+        // and the HTTP side samples with up to five reads at once.
+        let connections = poolSize ?? max(4, configuration.queues.count + 3) + (http == nil ? 0 : 2)
         let client = PostgresClient(configuration: database.clientConfiguration(poolSize: connections), backgroundLogger: logger)
         let store = PostgresJobStore(client: client, database: database, logger: logger)
+        let lifecycle = LifecycleState()
+        let preflight: @Sendable () async throws -> Void = { try await Migrator(client: client, database: database, logger: logger).checkCurrent() }
         let worker = WorkerService(
             configuration: configuration, store: store, registry: store, leader: store,
             wakeups: PostgresQueueWakeups(database: database, logger: logger), handlers: handlers,
             notifier: SystemdNotifier(environment: ProcessInfo.processInfo.environment), version: version, logger: logger,
-            preflight: { try await Migrator(client: client, database: database, logger: logger).checkCurrent() })
+            preflight: preflight, lifecycle: lifecycle)
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: client)]
+        if let http {
+            services += httpServices(
+                store: store, settings: http, lifecycle: lifecycle, readiness: preflight, poolSize: connections, version: version, logger: logger)
+        }
+        // Last, so it is the first to receive the graceful shutdown: it drains while the HTTP
+        // side keeps answering (/readyz says "shutting down").
+        services.append(.init(service: worker, successTerminationBehavior: .gracefullyShutdownGroup))
+        try await runGroup(services, logger: logger)
+    }
+
+    /// The HTTP side of a process: the sampler that reads queue figures, and the server.
+    static func httpServices(
+        store: PostgresJobStore, settings: HTTPSettings, lifecycle: LifecycleState, readiness: @escaping @Sendable () async throws -> Void,
+        poolSize: Int, version: String, logger: Logger
+    ) -> [ServiceGroupConfiguration.ServiceConfiguration] {
+        let registry = WharfMetricsBackend.registry(version: version)
+        Gauge(label: MetricCatalog.dbPoolConnections.name).record(poolSize)
+        let sampler = MonitoringSampler(reader: store, interval: settings.sampleInterval, logger: logger)
+        let application = WharfHTTPServer.application(
+            store: store, sampler: sampler, metrics: registry, settings: settings, lifecycle: lifecycle, readiness: readiness, logger: logger,
+            onServerRunning: { port in
+                logger.notice("HTTP server listening", metadata: [
+                    "http.address": "\(settings.host):\(port)", "api.actions": "\(settings.token == nil ? "off (no token)" : "on")",
+                ])
+            })
+        return [.init(service: sampler), .init(service: application)]
+    }
+
+    static func runGroup(_ services: [ServiceGroupConfiguration.ServiceConfiguration], logger: Logger) async throws {
         let group = ServiceGroup(
-            configuration: ServiceGroupConfiguration(
-                services: [
-                    .init(service: client),
-                    .init(service: worker, successTerminationBehavior: .gracefullyShutdownGroup),
-                ],
-                gracefulShutdownSignals: [.sigterm, .sigint],
-                logger: logger))
+            configuration: ServiceGroupConfiguration(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await withThrowingTaskGroup(of: Void.self) { tasks in
             tasks.addTask { await exitOnSecondSignal(logger: logger) }
             try await group.run()

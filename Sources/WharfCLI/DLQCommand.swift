@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import WharfCore
+import WharfHTTP
 import WharfPostgres
 
 /// `wharf dlq list|show|retry|purge`: the dead-letter table.
@@ -54,35 +55,43 @@ struct DLQCommand: AsyncParsableCommand {
 
     struct Retry: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Move a dead job back to its queue with a fresh attempt count.")
-        @Argument(help: "The job id.") var id: String
+        @Argument(help: "The job id.") var id: String?
+        @Flag(help: "Retry every dead job (of --queue and --kind, when given).") var all = false
+        @OptionGroup var selection: DeadJobSelectionOptions
         @OptionGroup var connection: ConnectionOptions
         @OptionGroup var output: OutputOptions
 
+        func validate() throws { try selection.validate(id: id, all: all) }
+
         func run() async throws {
             try await reportingErrors {
-                let id = try JobID(parsing: id)
-                let job = try await DatabaseSession.with(connection) { store, _ in try await store.retryDead(id) }
-                if output.json { Output.json(job.jsonObject) } else { Output.line("job \(job.id) is back in queue \(job.queue), available now") }
+                if let id {
+                    let id = try JobID(parsing: id)
+                    let job = try await DatabaseSession.with(connection) { store, _ in try await store.retryDead(id) }
+                    if output.json { Output.json(job.jsonObject) } else { Output.line("job \(job.id) is back in queue \(job.queue), available now") }
+                } else {
+                    let chosen = try selection.selection()
+                    let result = try await DatabaseSession.with(connection) { store, _ in try await store.retryAllDead(chosen) }
+                    if output.json {
+                        Output.json(["retried": result.retried, "skipped": result.skipped])
+                    } else {
+                        Output.line("retried \(result.retried) dead job\(result.retried == 1 ? "" : "s")"
+                            + (result.skipped > 0 ? "; \(result.skipped) left because an active job holds their unique key" : ""))
+                    }
+                }
             }
         }
     }
 
     struct Purge: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Delete dead jobs for good: one by id, or --all (of --queue).")
+        static let configuration = CommandConfiguration(abstract: "Delete dead jobs for good: one by id, or --all (of --queue and --kind).")
         @Argument(help: "The job id.") var id: String?
-        @Flag(help: "Delete every dead job (of --queue, when given).") var all = false
-        @Option(help: "With --all: only this queue.") var queue: String?
+        @Flag(help: "Delete every dead job (of --queue and --kind, when given).") var all = false
+        @OptionGroup var selection: DeadJobSelectionOptions
         @OptionGroup var connection: ConnectionOptions
         @OptionGroup var output: OutputOptions
 
-        func validate() throws {
-            if (id == nil) == !all {
-                throw ArgumentParser.ValidationError("give a job id or --all, not both and not neither")
-            }
-            if queue != nil && !all {
-                throw ArgumentParser.ValidationError("--queue only goes with --all")
-            }
-        }
+        func validate() throws { try selection.validate(id: id, all: all) }
 
         func run() async throws {
             try await reportingErrors {
@@ -91,11 +100,30 @@ struct DLQCommand: AsyncParsableCommand {
                     try await DatabaseSession.with(connection) { store, _ in try await store.purgeDead(jobID) }
                     if output.json { Output.json(["purged": 1]) } else { Output.line("purged dead job \(jobID)") }
                 } else {
-                    let queueName = try queue.map { q throws(WharfCore.ValidationError) in try QueueName(q) }
-                    let count = try await DatabaseSession.with(connection) { store, _ in try await store.purgeAllDead(queue: queueName) }
+                    let chosen = try selection.selection()
+                    let count = try await DatabaseSession.with(connection) { store, _ in try await store.purgeAllDead(chosen) }
                     if output.json { Output.json(["purged": count]) } else { Output.line("purged \(count) dead job\(count == 1 ? "" : "s")") }
                 }
             }
         }
+    }
+}
+
+/// `--queue` and `--kind` narrowing an `--all` action on dead jobs.
+struct DeadJobSelectionOptions: ParsableArguments {
+    @Option(help: "With --all: only this queue.") var queue: String?
+    @Option(help: "With --all: only this kind.") var kind: String?
+
+    func validate(id: String?, all: Bool) throws {
+        if (id == nil) == !all {
+            throw ArgumentParser.ValidationError("give a job id or --all, not both and not neither")
+        }
+        if (queue != nil || kind != nil) && !all {
+            throw ArgumentParser.ValidationError("--queue and --kind only go with --all")
+        }
+    }
+
+    func selection() throws(WharfCore.ValidationError) -> DeadJobSelection {
+        DeadJobSelection(queue: try queue.map { q throws(WharfCore.ValidationError) in try QueueName(q) }, kind: try kind.map { k throws(WharfCore.ValidationError) in try JobKind(k) })
     }
 }

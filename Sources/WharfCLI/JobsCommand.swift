@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import WharfCore
+import WharfHTTP
 import WharfPostgres
 
 /// `wharf jobs list|show|cancel`.

@@ -1,5 +1,6 @@
 import Foundation
 import WharfCore
+import WharfHTTP
 
 /// Where commands write. Tests swap the sinks with `Output.$sinks.withValue` to run commands
 /// in-process and read what they printed.
@@ -39,10 +40,7 @@ enum Output {
         rows.forEach { line(render($0)) }
     }
 
-    static func timestamp(_ date: Date?) -> String {
-        guard let date else { return "-" }
-        return date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
-    }
+    static func timestamp(_ date: Date?) -> String { JSONShapes.timestamp(date) }
 
     /// "in 5m" / "3s ago" next to scheduled times: easier to read than two timestamps.
     static func relative(_ date: Date, now: Date = Date()) -> String {
@@ -56,53 +54,3 @@ enum Output {
     }
 }
 
-// MARK: - JSON shapes (documented in README: "JSON output")
-
-extension Job {
-    var jsonObject: [String: Any] {
-        var object: [String: Any] = [
-            "id": id.rawValue, "queue": queue.rawValue, "kind": kind.rawValue, "priority": priority.rawValue,
-            "state": state.rawValue, "attempt": attempt, "max_attempts": maxAttempts,
-            "run_at": Output.timestamp(runAt), "created_at": Output.timestamp(createdAt),
-            "payload": payloadObject(payload),
-            "errors": errors.map(\.jsonObject), "history": history.map(\.jsonObject),
-        ]
-        object["unique_key"] = uniqueKey?.rawValue ?? NSNull()
-        object["started_at"] = startedAt.map { Output.timestamp($0) } ?? NSNull()
-        object["finished_at"] = finishedAt.map { Output.timestamp($0) } ?? NSNull()
-        if let lease {
-            object["lease"] = ["owner": lease.owner.rawValue, "token": lease.token.rawValue, "expires_at": Output.timestamp(lease.expiresAt)]
-        } else {
-            object["lease"] = NSNull()
-        }
-        return object
-    }
-}
-
-extension DeadJob {
-    var jsonObject: [String: Any] {
-        var object = job.jsonObject
-        object["state"] = "dead"
-        object["lease"] = nil
-        object["finished_at"] = nil
-        object["died_at"] = Output.timestamp(diedAt)
-        object["reason"] = reason.rawValue
-        return object
-    }
-}
-
-extension AttemptError {
-    var jsonObject: [String: Any] {
-        ["attempt": attempt, "at": Output.timestamp(at), "error": error, "worker": worker ?? NSNull()]
-    }
-}
-
-extension HistoryEntry {
-    var jsonObject: [String: Any] {
-        ["at": Output.timestamp(at), "event": event, "from": from ?? NSNull(), "to": to, "attempt": attempt, "worker": worker ?? NSNull()]
-    }
-}
-
-private func payloadObject(_ payload: JobPayload) -> Any {
-    (try? JSONSerialization.jsonObject(with: Data(payload.json.utf8), options: [.fragmentsAllowed])) ?? payload.json
-}

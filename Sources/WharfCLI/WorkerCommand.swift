@@ -46,33 +46,25 @@ struct WorkerCommand: AsyncParsableCommand {
     @Option(name: .customLong("pool-size"), help: "Most database connections (default: queues + 3, at least 4). Env: WHARF_POOL_SIZE.")
     var poolSize: Int?
 
-    @Option(name: .customLong("log-format"), help: "text (default) or json (one JSON object per line). Env: WHARF_LOG_FORMAT.")
-    var logFormat: String?
-
+    @OptionGroup var http: HTTPOptions
     @OptionGroup var connection: ConnectionOptions
 
     func run() async throws {
         try await reportingErrors {
             let environment = ProcessInfo.processInfo.environment
             let database = try DatabaseSession.url(connection)
-            let (configuration, handlers) = try makeConfiguration(environment: environment)
-            let format = logFormat ?? environment["WHARF_LOG_FORMAT"] ?? "text"
-            guard ["text", "json"].contains(format) else {
-                throw WharfCore.ValidationError(field: "log-format", value: format, rule: "must be text or json")
-            }
-            var logger = Logger(label: "wharf") { label in
-                format == "json" ? JSONLogHandler(label: label) as any LogHandler : StreamLogHandler.standardError(label: label)
-            }
-            let levelText = connection.logLevel ?? environment["WHARF_LOG_LEVEL"] ?? "info"
-            logger.logLevel = Logger.Level(rawValue: levelText.lowercased()) ?? .info
+            let (configuration, handlers, fileAddress) = try makeConfiguration(environment: environment)
+            let logger = try http.logger(level: connection.logLevel, environment: environment)
+            let httpSettings = try http.settings(environment: environment, fileAddress: fileAddress)
             let pool = poolSize ?? environment["WHARF_POOL_SIZE"].flatMap { Int($0) }
             try await WharfWorker.run(
-                database: database, configuration: configuration, handlers: handlers, poolSize: pool,
+                database: database, configuration: configuration, handlers: handlers, poolSize: pool, http: httpSettings,
                 version: WharfVersion.current, logger: logger)
         }
     }
 
-    func makeConfiguration(environment: [String: String]) throws -> (WorkerConfiguration, HandlerRegistry) {
+    /// The worker configuration, its handlers and the file's `http_address`, if any.
+    func makeConfiguration(environment: [String: String]) throws -> (WorkerConfiguration, HandlerRegistry, String?) {
         var file = WorkerConfigFile()
         if let path = config ?? environment["WHARF_CONFIG"] {
             guard let data = FileManager.default.contents(atPath: path) else {
@@ -107,7 +99,7 @@ struct WorkerCommand: AsyncParsableCommand {
         configuration.retry = file.retry
         let problems = configuration.validate()
         guard problems.isEmpty else { throw ConfigError(path: config ?? "worker settings", problems: problems) }
-        return (configuration, file.handlers)
+        return (configuration, file.handlers, file.httpAddress)
     }
 
     /// `default=10,mail=4` (a bare name gets the default concurrency).

@@ -12,13 +12,15 @@ struct WorkerConfigFile {
     var completionBatchSize: Int?
     /// `.some(nil)` is "forever"; `nil` means not set in the file.
     var retention: Duration??
+    /// `http_address`: where /metrics, the API and the dashboard listen ("off" disables).
+    var httpAddress: String?
     var retry = RetryPolicies()
     var handlers = HandlerRegistry()
 
     static let durationKeys = [
         "lease_ttl", "heartbeat_interval", "poll_interval", "grace_period", "reaper_interval", "stale_worker_after", "store_call_timeout",
     ]
-    static let topKeys = ["queues", "kinds", "retry", "completion_batch_size", "retention"] + durationKeys
+    static let topKeys = ["queues", "kinds", "retry", "completion_batch_size", "retention", "http_address"] + durationKeys
 
     /// Parses `data` (the file at `path`, named in messages); throws every problem found.
     static func parse(_ data: Data, path: String, environment: [String: String]) throws -> WorkerConfigFile {
@@ -41,6 +43,9 @@ struct WorkerConfigFile {
         }
         if let value = root["retention"] {
             file.retention = (value as? String) == "forever" ? .some(nil) : reader.duration(value, at: "retention").map { .some($0) }
+        }
+        if let address = root["http_address"] {
+            if let text = address as? String { file.httpAddress = text } else { reader.problem("http_address", "must be a string such as \"127.0.0.1:9753\" or \"off\"") }
         }
         if let size = root["completion_batch_size"] { file.completionBatchSize = reader.int(size, at: "completion_batch_size") }
         if let policy = reader.retryPolicy(root["retry"], at: "retry") { file.retry.default = policy }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import WharfCore
+import WharfHTTP
 import WharfPostgres
 
 /// `wharf workers`: the live worker processes and how long ago each one beat.
@@ -13,20 +14,15 @@ struct WorkersCommand: AsyncParsableCommand {
         try await reportingErrors {
             let workers = try await DatabaseSession.with(connection) { store, _ in try await store.workers() }
             if output.json {
-                Output.json(["workers": workers.map { w in
-                    [
-                        "id": w.id.rawValue, "host": w.host, "pid": w.pid, "queues": w.queues.map(\.rawValue),
-                        "concurrency": w.concurrency, "version": w.version,
-                        "started_at": Output.timestamp(w.startedAt), "heartbeat_at": Output.timestamp(w.heartbeatAt),
-                    ] as [String: Any]
-                }])
+                Output.json(["workers": workers.map(\.jsonObject)])
                 return
             }
             if workers.isEmpty { Output.line("no workers registered"); return }
             Output.table(
-                ["ID", "HOST", "PID", "QUEUES", "CONCURRENCY", "VERSION", "STARTED", "LAST HEARTBEAT"],
+                ["ID", "HOST", "PID", "QUEUES", "RUNNING", "CONCURRENCY", "VERSION", "STARTED", "LAST HEARTBEAT"],
                 workers.map { w in
-                    [w.id.rawValue, w.host, String(w.pid), w.queues.map(\.rawValue).joined(separator: ","), String(w.concurrency), w.version,
+                    [w.id.rawValue, w.host, String(w.pid), w.queues.map(\.rawValue).joined(separator: ","), String(w.activity.running),
+                     String(w.concurrency), w.version,
                      w.startedAt.map { Output.relative($0) } ?? "-", w.heartbeatAt.map { Output.relative($0) } ?? "-"]
                 })
         }

@@ -1,4 +1,5 @@
 public import WharfCore
+import Foundation
 
 extension PostgresJobStore: WorkerRegistry {
     public func register(_ worker: WorkerInfo) async throws {
@@ -7,8 +8,11 @@ extension PostgresJobStore: WorkerRegistry {
             queues: worker.queues.map(\.rawValue), concurrency: Int32(worker.concurrency), version: worker.version))
     }
 
-    public func heartbeat(_ id: WorkerID) async throws -> Bool {
-        try await !run("worker heartbeat", WorkerHeartbeat(id: id.rawValue)).isEmpty
+    public func heartbeat(_ id: WorkerID, activity: WorkerActivity) async throws -> Bool {
+        let json = String(decoding: try JSONEncoder().encode(activity.queues), as: UTF8.self)
+        return try await !run(
+            "worker heartbeat", WorkerHeartbeat(id: id.rawValue, running: Int32(clamping: activity.running), activity: json)
+        ).isEmpty
     }
 
     public func deregister(_ id: WorkerID) async throws {
@@ -23,7 +27,12 @@ extension PostgresJobStore: WorkerRegistry {
         try await run("list workers", WorkerList()).map { row in
             WorkerInfo(
                 id: WorkerID(row.0), host: row.1, pid: Int(row.2), queues: row.3.map(QueueName.init(unchecked:)),
-                concurrency: Int(row.4), version: row.5, startedAt: row.6, heartbeatAt: row.7)
+                concurrency: Int(row.4), version: row.5, startedAt: row.6, heartbeatAt: row.7,
+                activity: WorkerActivity(
+                    running: Int(row.8),
+                    // A row written by hand with another shape shows as no activity rather than
+                    // failing the whole listing.
+                    queues: (try? JSONDecoder().decode([String: QueueActivity].self, from: Data(row.9.utf8))) ?? [:]))
         }
     }
 }

@@ -167,11 +167,12 @@ extension PostgresJobStore: JobStore {
     public func reclaimExpired(limit: Int) async throws -> ReclaimResult {
         let rows = try await run("reclaim expired leases", JobReclaimExpired(limit: Int64(limit)))
         var result = ReclaimResult()
-        for (id, dead) in rows {
+        for (id, dead, queue, kind, attempt, owner) in rows.sorted(by: { $0.0 < $1.0 }) {
             if dead { result.deadLettered.append(JobID(id)) } else { result.requeued.append(JobID(id)) }
+            result.jobs.append(ReclaimedJob(
+                id: JobID(id), queue: QueueName(unchecked: queue), kind: JobKind(unchecked: kind), attempt: Int(attempt),
+                worker: WorkerID(owner), deadLettered: dead))
         }
-        result.requeued.sort()
-        result.deadLettered.sort()
         return result
     }
 
@@ -283,8 +284,21 @@ extension PostgresJobStore: DeadLetterStore {
         }
     }
 
-    public func purgeAllDead(queue: QueueName?) async throws -> Int {
-        Int(try await run("purge dead jobs", DeadJobPurgeAll(queue: queue?.rawValue ?? "")).first ?? 0)
+    public func purgeAllDead(_ selection: DeadJobSelection) async throws -> Int {
+        Int(try await run("purge dead jobs", DeadJobPurgeMatching(queue: selection.queue?.rawValue ?? "", kind: selection.kind?.rawValue ?? "")).first ?? 0)
+    }
+
+    public func retryAllDead(_ selection: DeadJobSelection) async throws -> BulkRetryResult {
+        let queue = selection.queue?.rawValue ?? "", kind = selection.kind?.rawValue ?? ""
+        let batch = 1000
+        var retried = 0
+        while true {
+            let moved = try await run("retry dead jobs", DeadJobRetryMatching(queue: queue, kind: kind, limit: Int64(batch))).count
+            retried += moved
+            if moved < batch { break }
+        }
+        let left = try await run("count dead jobs", DeadJobCountMatching(queue: queue, kind: kind)).first ?? 0
+        return BulkRetryResult(retried: retried, skipped: Int(left))
     }
 }
 

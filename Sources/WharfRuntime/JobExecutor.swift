@@ -29,7 +29,7 @@ struct JobExecutor: Sendable {
         guard let entry = handlers.entry(for: job.kind) else {
             // Transient on purpose: during a rolling deploy another worker may know the kind.
             let known = handlers.kinds.map(\.rawValue).joined(separator: ", ")
-            return failed(job, .transient("no handler for kind \"\(job.kind)\" on worker \(workerID) (it handles: \(known.isEmpty ? "nothing" : known))"))
+            return failed(job, .noHandler, .transient("no handler for kind \"\(job.kind)\" on worker \(workerID) (it handles: \(known.isEmpty ? "nothing" : known))"))
         }
         logger.info("Job started", metadata: metadata.merging(["job.state.from": "available", "job.state.to": "running"]) { $1 })
         var jobLogger = logger
@@ -65,25 +65,24 @@ struct JobExecutor: Sendable {
             // A stopped handler gets this long to wind down (an exec command's process group
             // is sent SIGTERM, then SIGKILL) before it is abandoned.
             graceForLosers: Self.stoppedHandlerGrace)
-        RuntimeMetrics.duration(job, clock.now - started)
+        RuntimeMetrics.ran(job, for: clock.now - started)
         metadata["job.duration"] = "\(clock.now - started)"
 
         switch race {
         case .finished(.success):
             return .complete
         case .finished(.failure(let message)):
-            return failed(job, .transient(message))
+            return failed(job, .error, .transient(message))
         case .finished(.retry(let after, let reason)):
-            return failed(job, .transient(reason, retryAfter: after))
+            return failed(job, .error, .transient(reason, retryAfter: after))
         case .finished(.permanentFailure(let message)):
-            return failed(job, .permanent(message))
+            return failed(job, .permanent, .permanent(message))
         case .threw(let description):
-            return failed(job, .transient(description))
+            return failed(job, .error, .transient(description))
         case .timedOut:
-            RuntimeMetrics.finished(job, outcome: "timed_out")
-            return failed(job, .transient("timed out after \(entry.timeout)"))
+            return failed(job, .timeout, .transient("timed out after \(entry.timeout)"))
         case .stopped(.leaseLost):
-            RuntimeMetrics.finished(job, outcome: "lease_lost")
+            RuntimeMetrics.leaseLost(job)
             logger.warning("Lease lost; job stopped", metadata: metadata)
             return nil
         case .stopped(.shutdown):
@@ -91,10 +90,10 @@ struct JobExecutor: Sendable {
         }
     }
 
-    private func failed(_ job: Job, _ failure: Failure) -> PendingOutcome {
+    private func failed(_ job: Job, _ reason: FailureClass, _ failure: Failure) -> PendingOutcome {
         let policy = retry.policy(queue: job.queue, kind: job.kind)
         let decision = FailureDecision.decide(
             failure, attempt: job.attempt, jobMaxAttempts: job.maxAttempts, policy: policy, random: Double.random(in: 0..<1))
-        return .fail(failure, decision)
+        return .fail(failure, decision, reason)
     }
 }

@@ -10,6 +10,7 @@ struct LeaseHeartbeat: Sendable {
     let worker: WorkerInfo
     let running: RunningJobs
     let outcomes: OutcomeBuffer
+    let tally: ActivityTally
     let configuration: WorkerConfiguration
     let logger: Logger
 
@@ -34,18 +35,19 @@ struct LeaseHeartbeat: Sendable {
                     running.stop(ref, .leaseLost)
                 }
             } catch {
-                RuntimeMetrics.storeError("extend leases")
                 logger.warning("Lease renewal failed", metadata: ["worker.id": "\(worker.id)", "error.message": "\(String(reflecting: error))"])
             }
         }
         do {
-            if try await !registry.heartbeat(worker.id) {
+            for queue in configuration.queues {
+                RuntimeMetrics.slots(queue.name, running: running.count(in: queue.name), concurrency: queue.concurrency)
+            }
+            if try await !registry.heartbeat(worker.id, activity: tally.snapshot(running: running.count)) {
                 // Pruned while we were unreachable or frozen: come back.
                 try await registry.register(worker)
                 logger.notice("Worker registered again after its row was pruned", metadata: ["worker.id": "\(worker.id)"])
             }
         } catch {
-            RuntimeMetrics.storeError("heartbeat")
             logger.warning("Worker heartbeat failed", metadata: ["worker.id": "\(worker.id)", "error.message": "\(String(reflecting: error))"])
         }
     }

@@ -5,7 +5,7 @@ import WharfCore
 /// A result to write for a job that ran.
 enum PendingOutcome: Sendable {
     case complete
-    case fail(Failure, FailureDecision)
+    case fail(Failure, FailureDecision, FailureClass)
     /// Handed back on shutdown: no attempt used.
     case release
 }
@@ -19,6 +19,8 @@ final class OutcomeBuffer: Sendable {
         var job: Job
         var ref: ClaimRef
         var outcome: PendingOutcome
+        /// How long the handler ran, for the log.
+        var duration: Duration? = nil
     }
 
     private let items = Mutex<[Item]>([])
@@ -26,9 +28,11 @@ final class OutcomeBuffer: Sendable {
     let store: any JobStore
     let batchSize: Int
     let workerID: WorkerID
+    let tally: ActivityTally
     let logger: Logger
 
-    init(store: any JobStore, batchSize: Int, workerID: WorkerID, logger: Logger) {
+    init(store: any JobStore, batchSize: Int, workerID: WorkerID, tally: ActivityTally, logger: Logger) {
+        self.tally = tally
         self.store = store
         self.batchSize = batchSize
         self.workerID = workerID
@@ -89,14 +93,13 @@ final class OutcomeBuffer: Sendable {
                 written.formUnion(chunk.map(\.ref))
             }
             for item in taken {
-                guard case .fail(let failure, let decision) = item.outcome else { continue }
+                guard case .fail(let failure, let decision, _) = item.outcome else { continue }
                 record(item, try await store.fail(item.ref, failure: failure, decision: decision))
                 written.insert(item.ref)
             }
             return true
         } catch {
             let unwritten = taken.filter { !written.contains($0.ref) }
-            RuntimeMetrics.storeError("record outcome")
             logger.warning("Recording job outcomes failed; keeping them to retry", metadata: [
                 "worker.id": "\(workerID)", "outcomes.pending": "\(unwritten.count)", "error.message": "\(String(reflecting: error))",
             ])
@@ -113,28 +116,37 @@ final class OutcomeBuffer: Sendable {
             "worker.id": "\(workerID)", "lease.token": "\(item.ref.token)",
         ]
         guard result == .applied else {
-            RuntimeMetrics.finished(job, outcome: "lease_lost")
+            RuntimeMetrics.leaseLost(job)
             logger.warning("Lease lost; result discarded", metadata: metadata)
             return
         }
-        let (message, to, outcome): (Logger.Message, String, String)
+        let (message, to): (Logger.Message, String)
         switch item.outcome {
         case .complete:
-            (message, to, outcome) = ("Job completed", "completed", "completed")
+            (message, to) = ("Job completed", "completed")
+            RuntimeMetrics.completed(job)
+            tally.record(job.queue, completed: 1)
         case .release:
-            (message, to, outcome) = ("Job released", "available", "released")
-        case .fail(let failure, .retry(let delay)):
+            (message, to) = ("Job released", "available")
+            RuntimeMetrics.released(job)
+        case .fail(let failure, .retry(let delay), let reason):
             metadata["error.message"] = "\(failure.message)"
+            metadata["error.class"] = "\(reason.rawValue)"
             metadata["retry.delay"] = "\(delay)"
-            (message, to, outcome) = ("Job failed; will retry", "available", "retried")
-        case .fail(let failure, .deadLetter(let reason)):
+            (message, to) = ("Job failed; will retry", "available")
+            RuntimeMetrics.failed(job.queue, job.kind, reason: reason, deadLettered: false)
+            tally.record(job.queue, failed: 1)
+        case .fail(let failure, .deadLetter(let deathReason), let reason):
             metadata["error.message"] = "\(failure.message)"
-            metadata["dead.reason"] = "\(reason.rawValue)"
-            (message, to, outcome) = ("Job dead-lettered", "dead", "dead_lettered")
+            metadata["error.class"] = "\(reason.rawValue)"
+            metadata["dead.reason"] = "\(deathReason.rawValue)"
+            (message, to) = ("Job dead-lettered", "dead")
+            RuntimeMetrics.failed(job.queue, job.kind, reason: reason, deadLettered: true)
+            tally.record(job.queue, failed: 1, deadLettered: 1)
         }
         metadata["job.state.from"] = "running"
         metadata["job.state.to"] = "\(to)"
-        RuntimeMetrics.finished(job, outcome: outcome)
+        if let duration = item.duration { metadata["job.duration"] = "\(duration)" }
         logger.info(message, metadata: metadata)
     }
 }

@@ -30,7 +30,6 @@ struct QueueProducer: Sendable {
                         jobs = try await store.claim(queue: queue, limit: free, worker: configuration.workerID, leaseTTL: configuration.leaseTTL)
                         backoff.reset()
                     } catch {
-                        RuntimeMetrics.storeError("claim")
                         let delay = backoff.next()
                         logger.warning("Claim failed; retrying", metadata: [
                             "queue.name": "\(queue)", "retry.delay": "\(delay)", "error.message": "\(String(reflecting: error))",
@@ -39,15 +38,16 @@ struct QueueProducer: Sendable {
                         continue
                     }
                     if !jobs.isEmpty {
-                        RuntimeMetrics.claimed(queue, count: jobs.count)
+                        jobs.forEach(RuntimeMetrics.started)
                         logger.debug("Claimed jobs", metadata: ["queue.name": "\(queue)", "jobs.count": "\(jobs.count)"])
                     }
                     for job in jobs {
                         guard let ref = job.claimRef else { continue }
                         let signal = running.insert(ref, queue: queue)
                         group.addTask {
+                            let started = ContinuousClock.now
                             if let outcome = await executor.execute(job, ref: ref, signal: signal) {
-                                outcomes.add(OutcomeBuffer.Item(job: job, ref: ref, outcome: outcome))
+                                outcomes.add(OutcomeBuffer.Item(job: job, ref: ref, outcome: outcome, duration: .now - started))
                             }
                             running.remove(ref)
                             wake.signal()

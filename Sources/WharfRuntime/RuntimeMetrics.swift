@@ -1,29 +1,76 @@
+public import WharfCore
+import Foundation
 import Metrics
-import WharfCore
 
-/// Every metric the worker runtime records, named in one place (Prometheus style: `wharf_`
-/// prefix, base units, `_total` counters). Labels are bounded: queue, kind, outcome; never a
-/// job id.
-enum RuntimeMetrics {
-    static func claimed(_ queue: QueueName, count: Int) {
-        Counter(label: "wharf_jobs_claimed_total", dimensions: [("queue", queue.rawValue)]).increment(by: count)
+/// Records Wharf's metrics through swift-metrics, by the names and labels of ``MetricCatalog``.
+/// Whatever backend the process bootstraps (Prometheus in `wharf`) receives them; without one
+/// they cost nothing.
+public enum RuntimeMetrics {
+    static func dimensions(_ queue: QueueName, _ kind: JobKind) -> [(String, String)] {
+        [("queue", queue.rawValue), ("kind", kind.rawValue)]
     }
 
-    /// outcome: completed | failed | retried | dead_lettered | timed_out | lease_lost | released
-    static func finished(_ job: Job, outcome: String) {
-        Counter(label: "wharf_jobs_finished_total", dimensions: [("queue", job.queue.rawValue), ("kind", job.kind.rawValue), ("outcome", outcome)]).increment()
+    static func count(_ metric: MetricDescriptor, _ queue: QueueName, _ kind: JobKind, by amount: Int = 1, extra: [(String, String)] = []) {
+        Counter(label: metric.name, dimensions: dimensions(queue, kind) + extra).increment(by: amount)
     }
 
-    static func duration(_ job: Job, _ duration: Duration) {
-        Timer(label: "wharf_job_duration_seconds", dimensions: [("queue", job.queue.rawValue), ("kind", job.kind.rawValue)])
-            .recordNanoseconds(duration.components.seconds * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000)
+    static func seconds(_ metric: MetricDescriptor, _ dimensions: [(String, String)], _ value: Double) {
+        Timer(label: metric.name, dimensions: dimensions).recordNanoseconds(Int64(max(0, value) * 1e9))
     }
 
-    static func leasesReclaimed(_ count: Int) {
-        Counter(label: "wharf_lease_expired_total").increment(by: count)
+    static func started(_ job: Job) {
+        count(MetricCatalog.jobsStarted, job.queue, job.kind)
+        if let startedAt = job.startedAt {
+            // Both instants come from the database clock, so worker clock skew does not enter.
+            seconds(MetricCatalog.jobWaitDuration, dimensions(job.queue, job.kind), startedAt.timeIntervalSince(job.runAt))
+        }
     }
 
-    static func storeError(_ operation: String) {
-        Counter(label: "wharf_store_errors_total", dimensions: [("operation", operation)]).increment()
+    static func ran(_ job: Job, for duration: Duration) {
+        seconds(MetricCatalog.jobRunDuration, dimensions(job.queue, job.kind), duration.wharfSeconds)
     }
+
+    static func completed(_ job: Job) { count(MetricCatalog.jobsCompleted, job.queue, job.kind) }
+    static func released(_ job: Job) { count(MetricCatalog.jobsReleased, job.queue, job.kind) }
+    static func leaseLost(_ job: Job) { count(MetricCatalog.jobsLeaseLost, job.queue, job.kind) }
+
+    static func failed(_ queue: QueueName, _ kind: JobKind, reason: FailureClass, deadLettered: Bool) {
+        count(MetricCatalog.jobsFailed, queue, kind, extra: [("reason", reason.rawValue)])
+        count(deadLettered ? MetricCatalog.jobsDeadLettered : MetricCatalog.jobsRetried, queue, kind)
+    }
+
+    static func reclaimed(_ job: ReclaimedJob) {
+        count(MetricCatalog.jobsReclaimed, job.queue, job.kind)
+        failed(job.queue, job.kind, reason: .leaseExpired, deadLettered: job.deadLettered)
+    }
+
+    /// Jobs enqueued by this process (API, CLI).
+    public static func enqueued(_ queue: QueueName, _ kind: JobKind) { count(MetricCatalog.jobsEnqueued, queue, kind) }
+    /// A job cancelled by this process (API, CLI).
+    public static func cancelled(_ job: Job) { count(MetricCatalog.jobsCancelled, job.queue, job.kind) }
+    /// Dead jobs moved back by this process (API, CLI).
+    public static func deadJobsRetried(_ queue: QueueName?, count amount: Int) {
+        Counter(label: MetricCatalog.deadJobsRetried.name, dimensions: [("queue", queue?.rawValue ?? "*")]).increment(by: amount)
+    }
+
+    static func storeCall(_ operation: String, seconds value: Double, failed: Bool) {
+        seconds(MetricCatalog.storeCallDuration, [("operation", operation)], value)
+        if failed { Counter(label: MetricCatalog.storeErrors.name, dimensions: [("operation", operation)]).increment() }
+    }
+
+    static func slots(_ queue: QueueName, running: Int, concurrency: Int) {
+        Gauge(label: MetricCatalog.workerRunningJobs.name, dimensions: [("queue", queue.rawValue)]).record(running)
+        Gauge(label: MetricCatalog.workerConcurrency.name, dimensions: [("queue", queue.rawValue)]).record(concurrency)
+    }
+}
+
+/// Why a run failed, as the `reason` label of `wharf_jobs_failed_total`.
+enum FailureClass: String, Sendable {
+    case error, timeout, permanent
+    case noHandler = "no_handler"
+    case leaseExpired = "lease_expired"
+}
+
+extension Duration {
+    var wharfSeconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
 }

@@ -14,9 +14,10 @@ struct StoreCallTimedOut: Error, CustomStringConvertible {
 /// restarted, seen in testing) must not hold up the loop that made it: on timeout the call is
 /// cancelled and left behind, and the caller gets ``StoreCallTimedOut`` at once and retries
 /// like after any store failure.
-func withTimeLimit<T: Sendable>(
+public func withTimeLimit<T: Sendable>(
     _ timeout: Duration, _ operation: String, _ body: @escaping @Sendable () async throws -> T
 ) async throws -> T {
+    let started = ContinuousClock.now
     let result: Result<T, any Error> = await firstOf(
         [
             {
@@ -28,6 +29,11 @@ func withTimeLimit<T: Sendable>(
             },
         ],
         ifCancelled: .failure(CancellationError()))
+    if case .failure(let error) = result, error is CancellationError {
+        return try result.get()
+    }
+    let failed = if case .failure = result { true } else { false }
+    RuntimeMetrics.storeCall(operation, seconds: (ContinuousClock.now - started).wharfSeconds, failed: failed)
     return try result.get()
 }
 
@@ -159,8 +165,8 @@ struct TimeLimitedPorts: JobStore, WorkerRegistry, LeaderLock {
     func register(_ worker: WorkerInfo) async throws {
         try await withTimeLimit(timeout, "register worker") { [registry] in try await registry.register(worker) }
     }
-    func heartbeat(_ id: WorkerID) async throws -> Bool {
-        try await withTimeLimit(timeout, "worker heartbeat") { [registry] in try await registry.heartbeat(id) }
+    func heartbeat(_ id: WorkerID, activity: WorkerActivity) async throws -> Bool {
+        try await withTimeLimit(timeout, "worker heartbeat") { [registry] in try await registry.heartbeat(id, activity: activity) }
     }
     func deregister(_ id: WorkerID) async throws {
         try await withTimeLimit(timeout, "deregister worker") { [registry] in try await registry.deregister(id) }

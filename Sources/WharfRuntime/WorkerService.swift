@@ -19,12 +19,14 @@ public struct WorkerService: Service {
     let logger: Logger
     let worker: WorkerInfo
     let preflight: @Sendable () async throws -> Void
+    let lifecycle: LifecycleState?
 
     public init(
         configuration: WorkerConfiguration, store: any JobStore, registry: any WorkerRegistry, leader: any LeaderLock,
         wakeups: (any QueueWakeups)?, handlers: HandlerRegistry, notifier: SystemdNotifier? = nil,
-        version: String, logger: Logger, preflight: @escaping @Sendable () async throws -> Void = {}
+        version: String, logger: Logger, preflight: @escaping @Sendable () async throws -> Void = {}, lifecycle: LifecycleState? = nil
     ) {
+        self.lifecycle = lifecycle
         self.preflight = preflight
         self.configuration = configuration
         // Every store call the runtime makes is time-limited (see TimeLimitedPorts).
@@ -51,7 +53,8 @@ public struct WorkerService: Service {
         try await register()
         let running = RunningJobs()
         let shutdown = ShutdownFlag()
-        let outcomes = OutcomeBuffer(store: store, batchSize: configuration.completionBatchSize, workerID: worker.id, logger: logger)
+        let tally = ActivityTally()
+        let outcomes = OutcomeBuffer(store: store, batchSize: configuration.completionBatchSize, workerID: worker.id, tally: tally, logger: logger)
         let executor = JobExecutor(handlers: handlers, retry: configuration.retry, workerID: worker.id, logger: logger)
         let producers = configuration.queues.map { settings in
             QueueProducer(
@@ -60,12 +63,13 @@ public struct WorkerService: Service {
         }
         let wakeByQueue = Dictionary(uniqueKeysWithValues: producers.map { ($0.queue, $0.wake) })
         let heartbeat = LeaseHeartbeat(
-            store: store, registry: registry, worker: worker, running: running, outcomes: outcomes, configuration: configuration, logger: logger)
+            store: store, registry: registry, worker: worker, running: running, outcomes: outcomes, tally: tally, configuration: configuration,
+            logger: logger)
         let maintenance = MaintenanceLeader(
             leader: leader,
             reaper: Reaper(
                 store: store, registry: registry, staleWorkerAfter: configuration.effectiveStaleWorkerAfter,
-                retention: configuration.retention, logger: logger),
+                retention: configuration.retention, tally: tally, logger: logger),
             configuration: configuration, logger: logger)
 
         notifier?.send("READY=1\nSTATUS=processing \(configuration.queues.map { "\($0.name)=\($0.concurrency)" }.joined(separator: " "))")
@@ -88,6 +92,7 @@ public struct WorkerService: Service {
                 }
             } onGracefulShutdown: {
                 shutdown.set()
+                lifecycle?.beginShutdown()
                 notifier?.send("STOPPING=1")
                 logger.notice("Shutting down: no new claims; running jobs have the grace period", metadata: [
                     "worker.id": "\(worker.id)", "jobs.running": "\(running.count)", "grace.period": "\(configuration.gracePeriod)",

@@ -69,12 +69,12 @@ struct WorkerConfigTests {
         try Data(#"{"queues": {"fromfile": 2}, "lease_ttl": "40s", "poll_interval": "3s"}"#.utf8).write(to: file)
         defer { try? FileManager.default.removeItem(at: file) }
         var command = try WorkerCommand.parse(["--config", file.path, "--lease-ttl", "60s"])
-        var (configuration, _) = try command.makeConfiguration(environment: ["WHARF_POLL_INTERVAL": "2s"])
+        var (configuration, _, _) = try command.makeConfiguration(environment: ["WHARF_POLL_INTERVAL": "2s"])
         #expect(configuration.leaseTTL == .seconds(60))
         #expect(configuration.pollInterval == .seconds(2))
         #expect(configuration.queues.map(\.name.rawValue) == ["fromfile"])
         command = try WorkerCommand.parse(["--config", file.path, "--queues", "a=3,b"])
-        (configuration, _) = try command.makeConfiguration(environment: [:])
+        (configuration, _, _) = try command.makeConfiguration(environment: [:])
         #expect(configuration.queues.map { "\($0.name)=\($0.concurrency)" } == ["a=3", "b=10"])
         #expect(configuration.leaseTTL == .seconds(40))
     }

@@ -111,8 +111,8 @@ struct FailureTests {
             #expect(dead.count == 3)
             try await db.store.purgeDead(dead[0])
             await #expect(throws: StoreError.deadJobNotFound(dead[0].rawValue)) { try await db.store.purgeDead(dead[0]) }
-            #expect(try await db.store.purgeAllDead(queue: try QueueName("a")) == 1)
-            #expect(try await db.store.purgeAllDead(queue: nil) == 1)
+            #expect(try await db.store.purgeAllDead(DeadJobSelection(queue: try QueueName("a"))) == 1)
+            #expect(try await db.store.purgeAllDead(DeadJobSelection()) == 1)
             #expect(try await db.store.deadJobs(JobFilter()).isEmpty)
         }
     }

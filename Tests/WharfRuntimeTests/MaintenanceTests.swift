@@ -81,9 +81,9 @@ struct MaintenanceTests {
         try await withTestDatabase { db in
             let id = WorkerID("frozen:1")
             try await db.store.register(WorkerInfo(id: id, host: "h", pid: 1, queues: [.default], concurrency: 2, version: "t"))
-            #expect(try await db.store.heartbeat(id))
+            #expect(try await db.store.heartbeat(id, activity: WorkerActivity()))
             try await db.store.deregister(id)
-            #expect(try await !db.store.heartbeat(id))
+            #expect(try await !db.store.heartbeat(id, activity: WorkerActivity()))
         }
     }
 }

@@ -8,7 +8,9 @@ public protocol DeadLetterStore: Sendable {
     func retryDead(_ id: JobID) async throws -> Job
     /// Deletes one dead job. Throws when it does not exist.
     func purgeDead(_ id: JobID) async throws
-    /// Deletes every dead job (of `queue`, when given). Returns how many.
-    func purgeAllDead(queue: QueueName?) async throws -> Int
+    /// Deletes every dead job the selection matches. Returns how many.
+    func purgeAllDead(_ selection: DeadJobSelection) async throws -> Int
+    /// Retries every dead job the selection matches (see ``BulkRetryResult`` for the ones left).
+    func retryAllDead(_ selection: DeadJobSelection) async throws -> BulkRetryResult
 }
 

@@ -25,8 +25,26 @@ public struct ReclaimResult: Equatable, Sendable {
     public var requeued: [JobID]
     /// Jobs whose expired attempt was their last, moved to dead letters.
     public var deadLettered: [JobID]
-    public init(requeued: [JobID] = [], deadLettered: [JobID] = []) {
-        self.requeued = requeued; self.deadLettered = deadLettered
+    /// Both of the above, with what the state-change log and metrics need.
+    public var jobs: [ReclaimedJob]
+    public init(requeued: [JobID] = [], deadLettered: [JobID] = [], jobs: [ReclaimedJob] = []) {
+        self.requeued = requeued; self.deadLettered = deadLettered; self.jobs = jobs
+    }
+}
+
+/// One job taken back from a worker whose lease expired.
+public struct ReclaimedJob: Equatable, Sendable {
+    public var id: JobID
+    public var queue: QueueName
+    public var kind: JobKind
+    /// The attempt that was cut short.
+    public var attempt: Int
+    /// The worker that held the lease.
+    public var worker: WorkerID
+    /// It was on its last attempt and went to the dead-letter table.
+    public var deadLettered: Bool
+    public init(id: JobID, queue: QueueName, kind: JobKind, attempt: Int, worker: WorkerID, deadLettered: Bool) {
+        self.id = id; self.queue = queue; self.kind = kind; self.attempt = attempt; self.worker = worker; self.deadLettered = deadLettered
     }
 }
 

@@ -103,6 +103,8 @@ struct JobClaim: PostgresPreparedStatement {
         WITH picked AS (
             SELECT id AS picked_id FROM jobs
             WHERE state = 'available' AND queue = $1 AND run_at <= now()
+              -- A paused queue yields nothing; evaluated once per statement (one-time filter).
+              AND NOT EXISTS (SELECT 1 FROM queues WHERE name = $1 AND paused)
             ORDER BY priority, run_at, id
             LIMIT $2
             FOR UPDATE SKIP LOCKED
@@ -262,13 +264,13 @@ struct LeaseExtendMany: PostgresPreparedStatement {
 
 /// Takes back running jobs whose lease expired: requeues them, or dead-letters those on their
 /// last attempt. One statement, so each job goes exactly one way.
-struct JobReclaimExpired: PostgresPreparedStatement {
+struct JobReclaimExpired: LimitStatement {
     // `expired` locks the rows (SKIP LOCKED: a worker renewing or completing one right now wins,
     // and the reaper looks again next pass) via jobs_lease_expiry_idx (partial, running only).
     // The two data-modifying CTEs act on disjoint subsets of `expired`.
     static let sql = """
         WITH expired AS (
-            SELECT id, attempt >= max_attempts AS last_attempt
+            SELECT id, attempt >= max_attempts AS last_attempt, lease_owner AS owner
             FROM jobs
             WHERE state = 'running' AND lease_expires_at < now()
             ORDER BY lease_expires_at
@@ -289,7 +291,7 @@ struct JobReclaimExpired: PostgresPreparedStatement {
                    history || history_entry('dead_lettered', 'running', 'dead', attempt, lease_owner),
                    created_at, started_at, now(), 'lease_expired_on_last_attempt'
             FROM dead
-            RETURNING id
+            RETURNING id, queue, kind, attempt
         ),
         requeued AS (
             UPDATE jobs AS j SET
@@ -301,21 +303,15 @@ struct JobReclaimExpired: PostgresPreparedStatement {
                 history = j.history || history_entry('lease_expired', 'running', 'available', j.attempt, j.lease_owner)
             FROM expired e
             WHERE j.id = e.id AND NOT e.last_attempt
-            RETURNING j.id
+            RETURNING j.id, j.queue, j.kind, j.attempt
         )
-        SELECT id, false FROM requeued
+        SELECT r.id, false, r.queue, r.kind, r.attempt, e.owner FROM requeued r JOIN expired e USING (id)
         UNION ALL
-        SELECT id, true FROM dead_inserted
+        SELECT d.id, true, d.queue, d.kind, d.attempt, e.owner FROM dead_inserted d JOIN expired e USING (id)
         """
-    typealias Row = (Int64, Bool)
+    typealias Row = (Int64, Bool, String, String, Int32, String)
 
     var limit: Int64
-
-    func makeBindings() throws -> PostgresBindings {
-        var b = PostgresBindings(capacity: 1)
-        b.append(limit)
-        return b
-    }
 
     func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Row.self) }
 }

@@ -16,6 +16,19 @@ extension JobIDStatement {
     }
 }
 
+/// A statement whose only parameter is a row limit.
+protocol LimitStatement: PostgresPreparedStatement {
+    var limit: Int64 { get }
+}
+
+extension LimitStatement {
+    func makeBindings() throws -> PostgresBindings {
+        var bindings = PostgresBindings(capacity: 1)
+        bindings.append(limit)
+        return bindings
+    }
+}
+
 /// A statement whose only parameter is one text value (a worker id, a key, a queue name).
 protocol TextParameterStatement: PostgresPreparedStatement {
     var parameter: String { get }
@@ -25,6 +38,22 @@ extension TextParameterStatement {
     func makeBindings() throws -> PostgresBindings {
         var bindings = PostgresBindings(capacity: 1)
         bindings.append(parameter)
+        return bindings
+    }
+}
+
+/// A statement selecting by queue and kind, '' standing for "any" (PostgresNIO binds no
+/// typed NULL for an absent String without an explicit cast, and '' is never a valid name).
+protocol QueueKindStatement: PostgresPreparedStatement {
+    var queue: String { get }
+    var kind: String { get }
+}
+
+extension QueueKindStatement {
+    func makeBindings() throws -> PostgresBindings {
+        var bindings = PostgresBindings(capacity: 2)
+        bindings.append(queue)
+        bindings.append(kind)
         return bindings
     }
 }

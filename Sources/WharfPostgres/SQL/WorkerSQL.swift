@@ -1,5 +1,6 @@
 import Foundation
 import PostgresNIO
+import WharfCore
 
 // The `workers` and `leaders` tables.
 
@@ -27,11 +28,23 @@ struct WorkerRegister: PostgresPreparedStatement {
     }
 }
 
-struct WorkerHeartbeat: TextParameterStatement {
-    static let sql = "UPDATE workers SET heartbeat_at = now() WHERE id = $1 RETURNING id"
+/// Stamps the heartbeat and records the worker's load and counts since it started.
+struct WorkerHeartbeat: PostgresPreparedStatement {
+    static let sql = """
+        UPDATE workers SET heartbeat_at = now(), running = $2, activity = $3::jsonb
+        WHERE id = $1 RETURNING id
+        """
     typealias Row = String
     var id: String
-    var parameter: String { id }
+    var running: Int32
+    /// WorkerActivity.queues as JSON.
+    var activity: String
+
+    func makeBindings() throws -> PostgresBindings {
+        var b = PostgresBindings(capacity: 3)
+        b.append(id); b.append(running); b.append(activity)
+        return b
+    }
 }
 
 struct WorkerDeregister: TextParameterStatement {
@@ -55,8 +68,11 @@ struct WorkerPruneStale: PostgresPreparedStatement {
 }
 
 struct WorkerList: PostgresPreparedStatement {
-    static let sql = "SELECT id, host, pid, queues, concurrency, version, started_at, heartbeat_at FROM workers ORDER BY started_at, id"
-    typealias Row = (String, String, Int32, [String], Int32, String, Date, Date)
+    static let sql = """
+        SELECT id, host, pid, queues, concurrency, version, started_at, heartbeat_at, running, activity::text
+        FROM workers ORDER BY started_at, id
+        """
+    typealias Row = (String, String, Int32, [String], Int32, String, Date, Date, Int32, String)
 
     func makeBindings() throws -> PostgresBindings { PostgresBindings() }
     func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Row.self) }

@@ -5,6 +5,8 @@ public import WharfCore
 public struct ReapResult: Equatable, Sendable {
     public var requeued: [JobID] = []
     public var deadLettered: [JobID] = []
+    /// The requeued and dead-lettered jobs with their queue, kind and former worker.
+    public var jobs: [ReclaimedJob] = []
     public var prunedWorkers: [WorkerID] = []
     /// Finished jobs deleted because they were older than the retention period.
     public var prunedJobs = 0
@@ -20,11 +22,17 @@ public struct Reaper: Sendable {
     let staleWorkerAfter: Duration
     /// `nil` keeps finished jobs forever.
     let retention: Duration?
+    let tally: ActivityTally?
     let logger: Logger
     /// Rows reclaimed per statement; a pass repeats until a statement takes fewer.
     public static let batchSize = 1000
 
     public init(store: any JobStore, registry: any WorkerRegistry, staleWorkerAfter: Duration, retention: Duration? = nil, logger: Logger) {
+        self.init(store: store, registry: registry, staleWorkerAfter: staleWorkerAfter, retention: retention, tally: nil, logger: logger)
+    }
+
+    init(store: any JobStore, registry: any WorkerRegistry, staleWorkerAfter: Duration, retention: Duration?, tally: ActivityTally?, logger: Logger) {
+        self.tally = tally
         self.store = store
         self.registry = registry
         self.staleWorkerAfter = staleWorkerAfter
@@ -38,6 +46,7 @@ public struct Reaper: Sendable {
             let batch = try await store.reclaimExpired(limit: Self.batchSize)
             result.requeued += batch.requeued
             result.deadLettered += batch.deadLettered
+            result.jobs += batch.jobs
             if batch.requeued.count + batch.deadLettered.count < Self.batchSize { break }
         }
         result.prunedWorkers = try await registry.pruneStale(olderThan: staleWorkerAfter)
@@ -53,12 +62,19 @@ public struct Reaper: Sendable {
                 logger.info("Pruned finished jobs past retention", metadata: ["jobs.count": "\(result.prunedJobs)", "retention": "\(retention)"])
             }
         }
-        RuntimeMetrics.leasesReclaimed(result.requeued.count + result.deadLettered.count)
-        for id in result.requeued {
-            logger.info("Lease expired; job requeued", metadata: ["job.id": "\(id)", "job.state.from": "running", "job.state.to": "available"])
-        }
-        for id in result.deadLettered {
-            logger.info("Lease expired on last attempt; job dead-lettered", metadata: ["job.id": "\(id)", "job.state.from": "running", "job.state.to": "dead"])
+        for job in result.jobs {
+            RuntimeMetrics.reclaimed(job)
+            tally?.record(job.queue, failed: 1, deadLettered: job.deadLettered ? 1 : 0)
+            let metadata: Logger.Metadata = [
+                "job.id": "\(job.id)", "job.queue": "\(job.queue)", "job.kind": "\(job.kind)", "job.attempt": "\(job.attempt)",
+                "worker.id": "\(job.worker)", "job.state.from": "running", "job.state.to": job.deadLettered ? "dead" : "available",
+                "error.class": "lease_expired",
+            ]
+            if job.deadLettered {
+                logger.info("Lease expired on last attempt; job dead-lettered", metadata: metadata)
+            } else {
+                logger.info("Lease expired; job reclaimed and requeued", metadata: metadata)
+            }
         }
         for id in result.prunedWorkers {
             logger.notice("Pruned worker that stopped beating", metadata: ["worker.id": "\(id)"])
@@ -88,7 +104,6 @@ struct MaintenanceLeader: Sendable {
                 }
                 if isLeader { _ = try await reaper.runOnce() }
             } catch {
-                RuntimeMetrics.storeError("maintenance")
                 logger.warning("Maintenance pass failed", metadata: ["error.message": "\(String(reflecting: error))"])
             }
             do { try await Task.sleep(for: configuration.reaperInterval) } catch { break }

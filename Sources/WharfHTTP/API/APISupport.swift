@@ -1,0 +1,120 @@
+public import Foundation
+public import Hummingbird
+public import WharfCore
+
+/// The ports the admin API and the dashboard use. `PostgresJobStore` implements them all.
+public typealias AdminStore = JobStore & DeadLetterStore & MonitoringReader & QueueControl & WorkerRegistry
+
+/// The bearer token that guards the API's actions. Compared in constant time.
+public struct APIToken: Sendable {
+    let value: [UInt8]
+
+    /// At least 16 characters: a token short enough to guess is worse than none, because it
+    /// looks like protection.
+    public init(_ value: String) throws(ValidationError) {
+        let trimmed = value.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard trimmed.utf8.count >= 16 else {
+            throw ValidationError(
+                field: "API token", value: "\(trimmed.utf8.count) characters", rule: "must be at least 16 characters",
+                hint: "generate one with: openssl rand -hex 32")
+        }
+        self.value = Array(trimmed.utf8)
+    }
+
+    /// Whether `header` is `Bearer <this token>`.
+    func accepts(authorization header: String?) -> Bool {
+        guard let header, header.hasPrefix("Bearer ") else { return false }
+        let given = Array(header.dropFirst("Bearer ".count).utf8)
+        var difference = UInt8(given.count == value.count ? 0 : 1)
+        for index in value.indices {
+            difference |= value[index] ^ (index < given.count ? given[index] : 0)
+        }
+        return difference == 0
+    }
+}
+
+/// Building JSON responses and reading requests.
+enum API {
+    static func json(_ object: Any, status: HTTPResponse.Status = .ok) -> Response {
+        Response(
+            status: status, headers: [.contentType: "application/json; charset=utf-8", .cacheControl: "no-store"],
+            body: ResponseBody(byteBuffer: ByteBuffer(bytes: JSONShapes.data(object))))
+    }
+
+    static func bad(_ message: String) -> HTTPError { HTTPError(.badRequest, message: message) }
+
+    /// The request body as a JSON object with only the `allowed` keys; an empty body is `{}`.
+    static func jsonBody(_ request: inout Request, limit: Int, allowed: Set<String>) async throws -> [String: Any] {
+        let buffer: ByteBuffer
+        do {
+            buffer = try await request.collectBody(upTo: limit)
+        } catch {
+            throw HTTPError(.contentTooLarge, message: "request body is larger than the \(limit)-byte limit")
+        }
+        if buffer.readableBytes == 0 { return [:] }
+        guard let object = try? JSONSerialization.jsonObject(with: Data(buffer.readableBytesView)) else {
+            throw bad("request body is not valid JSON; send an object such as {\"queue\": \"default\"}")
+        }
+        guard let dictionary = object as? [String: Any] else { throw bad("request body must be a JSON object") }
+        if let unknown = Set(dictionary.keys).subtracting(allowed).sorted().first {
+            throw bad("unknown field \"\(unknown)\"; allowed: \(allowed.sorted().joined(separator: ", "))")
+        }
+        return dictionary
+    }
+
+    static func string(_ body: [String: Any], _ key: String) throws -> String? {
+        guard let value = body[key], !(value is NSNull) else { return nil }
+        guard let text = value as? String else { throw bad("field \"\(key)\" must be a string") }
+        return text
+    }
+
+    static func integer(_ body: [String: Any], _ key: String) throws -> Int? {
+        guard let value = body[key], !(value is NSNull) else { return nil }
+        // JSON true/false must not pass as 1/0; 3.5 does not convert to Int, 3.0 does.
+        guard !(value is Bool), let number = value as? Int else { throw bad("field \"\(key)\" must be an integer") }
+        return number
+    }
+
+    /// Runs a validation that throws ``ValidationError`` and answers 400 with its text.
+    static func validated<T>(_ body: () throws(ValidationError) -> T) throws -> T {
+        do { return try body() } catch { throw bad(error.description) }
+    }
+
+    static func jobID(_ context: some RequestContext) throws -> JobID {
+        let text = context.parameters.get("id") ?? ""
+        return try validated { () throws(ValidationError) in try JobID(parsing: text) }
+    }
+
+    /// Maps a store failure: unreachable database → 503, anything else → 409 with its text
+    /// (the request was well-formed, the job's state does not allow it).
+    static func storeFailure(_ error: any Error) -> any Error {
+        if error is HTTPError { return error }
+        if let transient = error as? any TransientStoreFailure, transient.isTransient {
+            return HTTPError(.serviceUnavailable, message: "database unavailable: \(error)")
+        }
+        return HTTPError(.conflict, message: "\(error)")
+    }
+
+    /// Keyset paging parameters shared by the job and dead-job listings.
+    static func filter(_ request: Request, allowState: Bool) throws -> JobFilter {
+        let query = request.uri.queryParameters
+        var filter = JobFilter()
+        if let queue = query.get("queue"), !queue.isEmpty { filter.queue = try validated { () throws(ValidationError) in try QueueName(queue) } }
+        if let kind = query.get("kind"), !kind.isEmpty { filter.kind = try validated { () throws(ValidationError) in try JobKind(kind) } }
+        if let state = query.get("state"), !state.isEmpty {
+            guard allowState else { throw bad("state does not apply to dead jobs") }
+            guard let parsed = JobState(rawValue: state) else {
+                throw bad("state \"\(state)\" is not one of \(JobState.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            filter.state = parsed
+        }
+        if let before = query.get("before"), !before.isEmpty {
+            filter.before = try validated { () throws(ValidationError) in try JobID(parsing: before) }
+        }
+        if let limit = query.get("limit"), !limit.isEmpty {
+            guard let value = Int(limit), (1...1000).contains(value) else { throw bad("limit \"\(limit)\" must be an integer from 1 to 1000") }
+            filter.limit = value
+        }
+        return filter
+    }
+}

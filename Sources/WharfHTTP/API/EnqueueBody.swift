@@ -1,0 +1,39 @@
+import Foundation
+import Hummingbird
+import WharfCore
+
+/// `POST /api/v1/jobs`: the same fields as `wharf.enqueue(...)` and `wharf enqueue`.
+enum EnqueueBody {
+    static func parse(_ body: [String: Any]) throws -> EnqueueRequest {
+        guard let kindText = try API.string(body, "kind") else { throw API.bad("field \"kind\" is required, for example \"email.send\"") }
+        let kind = try API.validated { () throws(ValidationError) in try JobKind(kindText) }
+        var payload = JobPayload.empty
+        if let value = body["payload"], !(value is NSNull) {
+            let data = try JSONSerialization.data(withJSONObject: value, options: [.fragmentsAllowed, .withoutEscapingSlashes])
+            let json = String(decoding: data, as: UTF8.self)
+            payload = try API.validated { () throws(ValidationError) in try JobPayload(json: json) }
+        }
+        let queue = try API.string(body, "queue").map { name in try API.validated { () throws(ValidationError) in try QueueName(name) } } ?? .default
+        let priority = try API.integer(body, "priority").map { value in try API.validated { () throws(ValidationError) in try Priority(value) } } ?? .default
+        let maxAttempts = try API.integer(body, "max_attempts") ?? EnqueueOptions.defaultMaxAttempts
+        let uniqueKey = try API.string(body, "unique_key").map { key in try API.validated { () throws(ValidationError) in try UniqueKey(key) } }
+        var schedule = Schedule.now
+        if let runAt = try API.string(body, "run_at") {
+            guard let date = try? Date(runAt, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: runAt.contains("."))) else {
+                throw API.bad("field \"run_at\" \"\(runAt)\" is not an ISO 8601 time such as 2026-01-31T09:00:00Z")
+            }
+            schedule = .at(date)
+        }
+        if let delay = body["delay_seconds"], !(delay is NSNull) {
+            guard case .now = schedule else { throw API.bad("give \"run_at\" or \"delay_seconds\", not both") }
+            guard !(delay is Bool), let seconds = delay as? Double, seconds.isFinite, seconds >= 0, seconds <= 10 * 365 * 86_400 else {
+                throw API.bad("field \"delay_seconds\" must be a number of seconds from 0 to 315360000")
+            }
+            schedule = .after(.milliseconds(Int64((seconds * 1000).rounded())))
+        }
+        let options = try API.validated { () throws(ValidationError) in
+            try EnqueueOptions(queue: queue, priority: priority, schedule: schedule, maxAttempts: maxAttempts, uniqueKey: uniqueKey)
+        }
+        return EnqueueRequest(kind: kind, payload: payload, options: options)
+    }
+}

@@ -1,0 +1,102 @@
+import Foundation
+import PostgresNIO
+
+// Reads for /metrics, the dashboard and the admin API. Each one touches only small partial
+// indexes or a bounded number of rows, never the finished jobs as a whole; docs/benchmarks.md
+// measures them against 5 million finished rows.
+
+/// Per queue: due and scheduled available jobs with the age of the oldest due one, running
+/// jobs, dead jobs and whether the queue is paused.
+struct QueueOverviewGet: PostgresPreparedStatement {
+    // The available and running counts are served by the partial indexes jobs_claimable_idx
+    // and jobs_lease_expiry_idx, so their cost follows the backlog, not the table. Dead jobs
+    // are counted from dead_jobs_queue_id_idx.
+    static let sql = """
+        WITH avail AS (
+            SELECT queue,
+                   count(*) FILTER (WHERE run_at <= now()) AS available,
+                   count(*) FILTER (WHERE run_at > now()) AS scheduled,
+                   extract(epoch FROM now() - min(run_at) FILTER (WHERE run_at <= now()))::float8 AS oldest
+            FROM jobs WHERE state = 'available' GROUP BY queue
+        ),
+        run AS (SELECT queue, count(*) AS running FROM jobs WHERE state = 'running' GROUP BY queue),
+        dead AS (SELECT queue, count(*) AS dead FROM dead_jobs GROUP BY queue),
+        paused AS (SELECT name AS queue, paused FROM queues)
+        SELECT queue, coalesce(avail.available, 0), coalesce(avail.scheduled, 0), coalesce(run.running, 0),
+               coalesce(dead.dead, 0), avail.oldest, coalesce(paused.paused, false)
+        FROM avail
+        FULL JOIN run USING (queue)
+        FULL JOIN dead USING (queue)
+        FULL JOIN paused USING (queue)
+        ORDER BY queue
+        """
+    typealias Row = (String, Int64, Int64, Int64, Int64, Double?, Bool)
+
+    func makeBindings() throws -> PostgresBindings { PostgresBindings() }
+    func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Row.self) }
+}
+
+/// The last N completed jobs' wait (due → started) and run (started → finished) times.
+struct JobTimingsRecent: LimitStatement {
+    // A backward scan of jobs_finished_idx, stopped by the LIMIT.
+    static let sql = """
+        SELECT queue, kind,
+               greatest(extract(epoch FROM started_at - run_at), 0)::float8,
+               greatest(extract(epoch FROM finished_at - started_at), 0)::float8,
+               finished_at
+        FROM jobs
+        WHERE state = 'completed' AND finished_at IS NOT NULL AND started_at IS NOT NULL
+        ORDER BY finished_at DESC
+        LIMIT $1
+        """
+    typealias Row = (String, String, Double, Double, Date)
+    var limit: Int64
+    func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Row.self) }
+}
+
+/// The newest failed attempts: jobs waiting to retry (jobs_retrying_idx) and dead jobs
+/// (dead_jobs_died_at_idx), N of each; the caller merges them by time.
+struct JobFailuresRecent: LimitStatement {
+    static let sql = """
+        (SELECT id, queue, kind, attempt, max_attempts,
+                coalesce(errors -> -1 ->> 'error', ''), coalesce((errors -> -1 ->> 'at')::timestamptz, created_at), false
+         FROM jobs WHERE state = 'available' AND attempt > 0
+         ORDER BY id DESC LIMIT $1)
+        UNION ALL
+        (SELECT id, queue, kind, attempt, max_attempts, coalesce(errors -> -1 ->> 'error', ''), died_at, true
+         FROM dead_jobs ORDER BY died_at DESC LIMIT $1)
+        """
+    typealias Row = (Int64, String, String, Int32, Int32, String, Date, Bool)
+    var limit: Int64
+    func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Row.self) }
+}
+
+/// Rows ever inserted into `jobs`, from the statistics collector (no table access at all).
+struct JobInsertsTotal: PostgresPreparedStatement {
+    static let sql = "SELECT n_tup_ins FROM pg_stat_user_tables WHERE relid = 'jobs'::regclass"
+    typealias Row = Int64
+    func makeBindings() throws -> PostgresBindings { PostgresBindings() }
+}
+
+/// Pauses or resumes a queue.
+struct QueueSetPaused: PostgresPreparedStatement {
+    static let sql = """
+        INSERT INTO queues (name, paused) VALUES ($1, $2)
+        ON CONFLICT (name) DO UPDATE SET paused = EXCLUDED.paused, updated_at = now()
+        """
+    typealias Row = Void
+    var queue: String
+    var paused: Bool
+
+    func makeBindings() throws -> PostgresBindings {
+        var b = PostgresBindings(capacity: 2)
+        b.append(queue); b.append(paused)
+        return b
+    }
+}
+
+struct QueuePausedList: PostgresPreparedStatement {
+    static let sql = "SELECT name FROM queues WHERE paused ORDER BY name"
+    typealias Row = String
+    func makeBindings() throws -> PostgresBindings { PostgresBindings() }
+}
