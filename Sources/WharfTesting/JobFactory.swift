@@ -33,6 +33,25 @@ public enum JobFactory {
         return job
     }
 
+    /// Inserts one dead job directly into the dead-letter table, with one error entry.
+    @discardableResult
+    public static func insertDead(
+        _ db: TestDatabase, kind: String = "test.job", queue: String = "default", error: String = "it broke",
+        reason: DeathReason = .maxAttemptsExhausted, uniqueKey: String? = nil
+    ) async throws -> JobID {
+        let id: Int64 = try await db.scalar(
+            """
+            INSERT INTO dead_jobs (id, queue, kind, payload, priority, attempt, max_attempts, run_at, unique_key,
+                                   errors, history, created_at, started_at, died_at, reason)
+            VALUES (nextval('jobs_id_seq'), \(queue), \(kind), '{}', 0, 1, 1, now(), \(uniqueKey),
+                    error_entry(1, \(error), 'factory-worker'),
+                    history_entry('dead_lettered', 'running', 'dead', 1, 'factory-worker'),
+                    now(), now(), now(), \(reason.rawValue))
+            RETURNING id
+            """)
+        return JobID(id)
+    }
+
     /// Moves a running job's lease expiry into the past, as if its worker had stopped beating.
     public static func expireLease(_ db: TestDatabase, _ id: JobID, secondsAgo: Double = 1) async throws {
         try await db.query(

@@ -68,7 +68,10 @@ struct WharfWorkerCommandTests {
             let notify = try NotifySocket()
             let worker = try WorkerProcess(
                 "wharf", arguments: ["worker", "--config", config.path, "--poll-interval", "200ms"],
-                environment: ["DATABASE_URL": db.urlText, "WHARF_SCHEMA": db.schema, "NOTIFY_SOCKET": notify.path, "WATCHDOG_USEC": "400000"])
+                environment: [
+                    "DATABASE_URL": db.urlText, "WHARF_SCHEMA": db.schema, "NOTIFY_SOCKET": notify.path, "WATCHDOG_USEC": "400000",
+                    "WHARF_HTTP_ADDRESS": "off",
+                ])
             var messages: [String] = []
             try await withProcesses([worker]) {
                 try await expectEventually("READY=1 sent") { messages += notify.drain(); return messages.contains { $0.hasPrefix("READY=1") } }
@@ -97,7 +100,7 @@ struct WharfWorkerCommandTests {
     @Test("wharf worker refuses to start on an unmigrated schema and says to run wharf migrate")
     func refusesUnmigratedSchema() async throws {
         try await withTestDatabase(migrate: false) { db in
-            let worker = try WorkerProcess("wharf", arguments: ["worker"], environment: ["DATABASE_URL": db.urlText, "WHARF_SCHEMA": db.schema])
+            let worker = try WorkerProcess("wharf", arguments: ["worker"], environment: ["DATABASE_URL": db.urlText, "WHARF_SCHEMA": db.schema, "WHARF_HTTP_ADDRESS": "off"])
             try await withProcesses([worker]) {
                 let status = await worker.waitForExit(timeout: .seconds(20))
                 #expect(status == 78, "\(worker.terminationDescription)")

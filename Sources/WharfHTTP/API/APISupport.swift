@@ -71,8 +71,20 @@ enum API {
     static func integer(_ body: [String: Any], _ key: String) throws -> Int? {
         guard let value = body[key], !(value is NSNull) else { return nil }
         // JSON true/false must not pass as 1/0; 3.5 does not convert to Int, 3.0 does.
-        guard !(value is Bool), let number = value as? Int else { throw bad("field \"\(key)\" must be an integer") }
+        guard !isBoolean(value), let number = value as? Int else { throw bad("field \"\(key)\" must be an integer") }
         return number
+    }
+
+    /// Whether a value from JSONSerialization was a JSON true/false. (`is Bool` is no test: on
+    /// Linux every NSNumber holding 0 or 1 bridges to Bool.)
+    static func isBoolean(_ value: Any) -> Bool {
+        value is Bool && !(value is NSNumber && String(describing: type(of: value)) != "__NSCFBoolean")
+    }
+
+    static func boolean(_ body: [String: Any], _ key: String) throws -> Bool? {
+        guard let value = body[key], !(value is NSNull) else { return nil }
+        guard isBoolean(value), let flag = value as? Bool else { throw bad("field \"\(key)\" must be true or false") }
+        return flag
     }
 
     /// Runs a validation that throws ``ValidationError`` and answers 400 with its text.

@@ -185,7 +185,7 @@ struct AdminAPI: Sendable {
     func selection(_ body: [String: Any]) throws -> DeadJobSelection {
         let queue = try API.string(body, "queue").map { name in try API.validated { () throws(ValidationError) in try QueueName(name) } }
         let kind = try API.string(body, "kind").map { name in try API.validated { () throws(ValidationError) in try JobKind(name) } }
-        let all = (body["all"] as? Bool) ?? false
+        let all = try API.boolean(body, "all") ?? false
         if queue == nil && kind == nil && !all {
             throw API.bad("give \"queue\" and/or \"kind\", or \"all\": true to act on every dead job")
         }

@@ -26,7 +26,7 @@ enum EnqueueBody {
         }
         if let delay = body["delay_seconds"], !(delay is NSNull) {
             guard case .now = schedule else { throw API.bad("give \"run_at\" or \"delay_seconds\", not both") }
-            guard !(delay is Bool), let seconds = delay as? Double, seconds.isFinite, seconds >= 0, seconds <= 10 * 365 * 86_400 else {
+            guard !API.isBoolean(delay), let seconds = delay as? Double, seconds.isFinite, seconds >= 0, seconds <= 10 * 365 * 86_400 else {
                 throw API.bad("field \"delay_seconds\" must be a number of seconds from 0 to 315360000")
             }
             schedule = .after(.milliseconds(Int64((seconds * 1000).rounded())))
