@@ -16,7 +16,8 @@ release: ## build the wharf binary (release)
 run: ## start a local database (unless $DATABASE_URL), a worker and example jobs; Ctrl-C stops
 	scripts/run-demo.sh
 
-test: build ## run every test against a throwaway PostgreSQL (or $DATABASE_URL if set)
+test: build ## run every test against a throwaway PostgreSQL (or $DATABASE_URL if set); installs promtool and chromium if missing
+	scripts/ensure-test-tools.sh
 	scripts/with-test-db.sh $(SWIFT) test $(SWIFT_BUILD_FLAGS)
 
 generate: ## regenerate Sources/WharfPostgres/EmbeddedMigrations.swift from migrations/

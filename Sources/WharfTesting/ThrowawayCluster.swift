@@ -20,20 +20,13 @@ public final class ThrowawayCluster: Sendable {
         try? FileManager.default.removeItem(atPath: directory)
     }
 
-    /// Runs the script with system(3), output to a file: Foundation's Process has hung here in
-    /// waitUntilExit after the script's server child was started.
     @discardableResult
     static func script(_ arguments: [String]) throws -> String {
         let script = WorkerProcess.packageRoot.appendingPathComponent("scripts/pg-throwaway.sh").path
-        let output = FileManager.default.temporaryDirectory.appendingPathComponent("pg-throwaway-\(UUID().uuidString).out").path
-        defer { try? FileManager.default.removeItem(atPath: output) }
-        // The arguments are a fixed verb and a directory made from a UUID: no quoting issues.
-        let status = system("\(script) \(arguments.joined(separator: " ")) > \(output) 2>\(output).err")
-        defer { try? FileManager.default.removeItem(atPath: output + ".err") }
-        guard status == 0 else {
-            let errors = (try? String(contentsOfFile: output + ".err", encoding: .utf8)) ?? ""
-            throw TestDatabaseError("pg-throwaway.sh \(arguments.joined(separator: " ")) failed (\(status)): \(errors)")
+        let result = ExternalTool.run([script] + arguments)
+        guard result.status == 0 else {
+            throw TestDatabaseError("pg-throwaway.sh \(arguments.joined(separator: " ")) failed (\(result.status)): \(result.errors)")
         }
-        return (try? String(contentsOfFile: output, encoding: .utf8)) ?? ""
+        return result.output
     }
 }

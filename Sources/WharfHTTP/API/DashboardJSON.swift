@@ -54,7 +54,12 @@ enum DashboardJSON {
                 "rates": rates(total),
                 "timings": timings(snapshot.timings),
             ] as [String: Any],
-            "workers": snapshot.workers.map(\.jsonObject),
+            "workers": snapshot.workers.map { worker in
+                // Age as of the sample, not of this response: the row is from the sample.
+                var object = worker.jsonObject
+                object["heartbeat_age_seconds"] = number(worker.heartbeatAt.map { max(0, snapshot.at.timeIntervalSince($0)) })
+                return object
+            },
             "failures": snapshot.failures.map(failure),
             "history": history.map { point in
                 [

@@ -1,0 +1,37 @@
+public import Foundation
+
+/// Runs a command-line tool (promtool, chromium, the pg script) with system(3), its output
+/// collected through files: Foundation's Process has hung here in waitUntilExit when the child
+/// left a grandchild running (a server), and system() does not.
+public enum ExternalTool {
+    public struct Result: Sendable {
+        public var status: Int32
+        public var output: String
+        public var errors: String
+    }
+
+    /// `arguments[0]` is the program; every argument is single-quoted for the shell.
+    public static func run(_ arguments: [String], stdinFile: String? = nil) -> Result {
+        let base = FileManager.default.temporaryDirectory.appendingPathComponent("wharf-tool-\(UUID().uuidString)").path
+        defer {
+            try? FileManager.default.removeItem(atPath: base + ".out")
+            try? FileManager.default.removeItem(atPath: base + ".err")
+        }
+        let quoted = arguments.map { "'" + $0.replacingOccurrences(of: "'", with: #"'\''"#) + "'" }.joined(separator: " ")
+        let input = stdinFile.map { " < '\($0)'" } ?? " < /dev/null"
+        let raw = system("\(quoted)\(input) > '\(base).out' 2> '\(base).err'")
+        // system() returns a wait status; the exit code is its high byte.
+        let status = raw == -1 ? -1 : (raw >> 8) & 0xff
+        return Result(
+            status: status,
+            output: (try? String(contentsOfFile: base + ".out", encoding: .utf8)) ?? "",
+            errors: (try? String(contentsOfFile: base + ".err", encoding: .utf8)) ?? "")
+    }
+
+    /// The path of `name` on PATH, or `nil`.
+    public static func which(_ name: String) -> String? {
+        let result = run(["/bin/sh", "-c", "command -v \(name)"])
+        let path = result.output.trimmingCharacters(in: .whitespacesAndNewlines)
+        return result.status == 0 && !path.isEmpty ? path : nil
+    }
+}
