@@ -49,6 +49,7 @@ tr:last-child td { border-bottom:none; }
 .badge.running { background:#e6efff; color:var(--blue); } .badge.completed { background:#e3f6ec; color:var(--green); }
 .badge.available { background:#eef1f5; color:#39414f; } .badge.cancelled { background:#f1eefe; color:var(--violet); }
 .err { color:var(--red); font-family:ui-monospace,Menlo,monospace; font-size:12px; word-break:break-word; }
+.nowrap { white-space:nowrap; }
 .mono { font-family:ui-monospace,Menlo,monospace; font-size:12px; }
 .muted { color:var(--muted); }
 button { font:inherit; font-size:12px; padding:3px 10px; border-radius:6px; border:1px solid var(--line); background:#fff; cursor:pointer; }
@@ -186,8 +187,8 @@ function renderOverview(data) {
       <td class="num">${dur(w.heartbeat_age_seconds)}</td><td class="num">${int(w.completed)}</td><td class="num">${int(w.failed)}</td>
       <td class="muted">${esc(w.version)}</td></tr>`).join("");
   const failures = data.failures.map((f) => `<tr>
-      <td class="muted">${ago(f.at)}</td><td><a href="/jobs/${f.job_id}">#${f.job_id}</a></td>
-      <td>${esc(f.queue)} · ${esc(f.kind)}</td><td class="num">${f.attempt}/${f.max_attempts}</td>
+      <td class="muted nowrap">${ago(f.at)}</td><td><a href="/jobs/${f.job_id}">#${f.job_id}</a></td>
+      <td class="nowrap">${esc(f.queue)} · ${esc(f.kind)}</td><td class="num">${f.attempt}/${f.max_attempts}</td>
       <td class="err">${esc(f.error.slice(0, 240))}</td><td>${f.dead ? '<span class="badge dead">dead</span>' : '<span class="badge">retrying</span>'}</td></tr>`).join("");
   $("#overview").innerHTML = `
     <div class="tiles">${tiles}</div>
