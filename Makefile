@@ -20,6 +20,11 @@ test: build ## run every test against a throwaway PostgreSQL (or $DATABASE_URL i
 	scripts/ensure-test-tools.sh
 	scripts/with-test-db.sh $(SWIFT) test $(SWIFT_BUILD_FLAGS)
 
+chaos: ## crash-and-chaos run: 50,000 jobs, 4 workers, kills, freezes, a PostgreSQL restart (SEED=n replays)
+	$(SWIFT) build $(SWIFT_BUILD_FLAGS) --product WharfTestWorker
+	$(SWIFT) build $(SWIFT_BUILD_FLAGS) --product WharfChaos
+	.build/debug/WharfChaos $(if $(SEED),--seed $(SEED),) $(CHAOS_FLAGS)
+
 generate: ## regenerate Sources/WharfPostgres/EmbeddedMigrations.swift from migrations/
 	scripts/generate-migrations.sh
 
@@ -29,4 +34,4 @@ db-start: ## start a throwaway PostgreSQL in .pg/ and print its DATABASE_URL
 db-stop: ## stop the PostgreSQL started by db-start
 	@scripts/pg-throwaway.sh stop $(CURDIR)/.pg && rm -rf $(CURDIR)/.pg
 
-.PHONY: help build release run test generate db-start db-stop
+.PHONY: help build release run test chaos generate db-start db-stop

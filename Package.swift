@@ -132,6 +132,18 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // `make chaos`: real worker processes under kill -9, SIGSTOP, SIGTERM, cut connections,
+        // a PostgreSQL restart and a held xmin; then checks every invariant.
+        .executableTarget(
+            name: "WharfChaos",
+            dependencies: [
+                "WharfCore", "WharfPostgres", "WharfTesting",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // Test-only support: throwaway schemas, row factories, polling helpers.
         .target(
             name: "WharfTesting",

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Wharf
+import WharfCore
 import WharfHTTP
 
 /// `wharf serve`: the HTTP side alone (metrics, health, API, dashboard), processing no jobs.
@@ -19,7 +20,7 @@ struct ServeCommand: AsyncParsableCommand {
             let database = try DatabaseSession.url(connection)
             let logger = try http.logger(level: connection.logLevel, environment: environment)
             guard let settings = try http.settings(environment: environment) else {
-                throw ArgumentParser.ValidationError("wharf serve needs an HTTP address; \"off\" leaves it nothing to do")
+                throw WharfCore.ValidationError(field: "http-address", value: "off", rule: "leaves wharf serve nothing to do", hint: "give HOST:PORT, e.g. 127.0.0.1:9753")
             }
             try await WharfServer.run(database: database, http: settings, version: WharfVersion.current, logger: logger)
         }

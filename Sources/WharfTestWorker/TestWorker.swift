@@ -84,6 +84,14 @@ enum TestWorker {
             return .success
         }
         handlers.register(try JobKind("noop"), timeout: timeout, handler: ClosureHandler { _ in .success })
+        // Overruns its short timeout on the first attempt, succeeds on the next (chaos suite).
+        let shortTimeout = try duration("WHARF_SHORT_TIMEOUT", .seconds(1))
+        handlers.register(try JobKind("overrun"), as: SinkPayload.self, timeout: shortTimeout) { payload, context in
+            let started = Date()
+            if context.job.attempt == 1 { try await Task.sleep(for: shortTimeout * 5) }
+            try await record(payload, context, started: started)
+            return .success
+        }
         handlers.register(try JobKind("doomed"), timeout: timeout, handler: ClosureHandler { context in
             .failure("doomed job, attempt \(context.job.attempt)")
         })

@@ -201,3 +201,17 @@ struct ObservabilityTests {
         return path
     }
 }
+
+/// The short chaos run (`make chaos` runs the full one): real workers under kill -9,
+/// SIGSTOP/SIGCONT, SIGTERM, cut connections, a PostgreSQL restart and a held xmin.
+@Suite("Chaos (short run)", .serialized)
+struct ChaosShortRunTests {
+    @Test("wharf-chaos --short: nothing lost, nothing left running, no effect applied twice, every history consistent")
+    func shortChaosRun() async throws {
+        let chaos = try WorkerProcess("WharfChaos", arguments: ["--short", "--seed", "20261123"], environment: [:])
+        defer { chaos.terminate() }
+        let status = await chaos.waitForExit(timeout: .seconds(300))
+        #expect(status == 0, "wharf-chaos \(chaos.terminationDescription):\n\(chaos.log)")
+        #expect(chaos.log.contains("PASS: every invariant held"), "\(chaos.log)")
+    }
+}

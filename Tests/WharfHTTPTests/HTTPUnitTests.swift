@@ -29,6 +29,15 @@ struct HTTPUnitTests {
         #expect(rates["r"] == QueueRates(completed: 3))
     }
 
+    @Test("a worker restarted under the same id counts from zero again instead of going negative")
+    func activityWindowRestart() {
+        let t0 = Date(timeIntervalSince1970: 3_000_000)
+        var window = ActivityWindow(window: 60)
+        window.observe([worker("host:1", startedAt: t0 - 100, ["q": QueueActivity(completed: 5000)])], at: t0)
+        window.observe([worker("host:1", startedAt: t0 - 100, ["q": QueueActivity(completed: 50)])], at: t0 + 10)
+        #expect(window.rates()["q"]?.completed == 5)
+    }
+
     @Test("the window keeps one baseline at or before its start")
     func activityWindowTrims() {
         let t0 = Date(timeIntervalSince1970: 2_000_000)

@@ -25,7 +25,7 @@ public enum MetricCatalog {
     static let storeSecondsBuckets: [Double] = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 15]
 
     public static let jobsEnqueued = MetricDescriptor("wharf_jobs_enqueued_total", .counter, labels: jobLabels,
-        help: "Jobs enqueued through this process (HTTP API, CLI, Swift API); see wharf_jobs_inserted_total for all paths.")
+        help: "Jobs enqueued through this process's HTTP API; see wharf_jobs_inserted_total for all paths.")
     public static let jobsInserted = MetricDescriptor("wharf_jobs_inserted_total", .counter,
         help: "Rows inserted into the job table by any path (SQL function, API, CLI, dead-job retries), database-wide, from pg_stat_user_tables.")
     public static let jobsStarted = MetricDescriptor("wharf_jobs_started_total", .counter, labels: jobLabels,
@@ -41,13 +41,13 @@ public enum MetricCatalog {
     public static let jobsReclaimed = MetricDescriptor("wharf_jobs_reclaimed_total", .counter, labels: jobLabels,
         help: "Running jobs taken back from a worker whose lease expired (counted by the maintenance leader).")
     public static let jobsCancelled = MetricDescriptor("wharf_jobs_cancelled_total", .counter, labels: jobLabels,
-        help: "Jobs cancelled through this process (HTTP API, CLI).")
+        help: "Jobs cancelled through this process's HTTP API.")
     public static let jobsReleased = MetricDescriptor("wharf_jobs_released_total", .counter, labels: jobLabels,
         help: "Running jobs handed back without using an attempt at shutdown.")
     public static let jobsLeaseLost = MetricDescriptor("wharf_jobs_lease_lost_total", .counter, labels: jobLabels,
         help: "Job results discarded because the run had lost its lease (another worker took the job over).")
     public static let deadJobsRetried = MetricDescriptor("wharf_dead_jobs_retried_total", .counter, labels: ["queue"],
-        help: "Dead jobs moved back to the job table through this process (HTTP API, CLI).")
+        help: "Dead jobs moved back to the job table through this process's HTTP API.")
     public static let jobRunDuration = MetricDescriptor("wharf_job_run_duration_seconds", .histogram, labels: jobLabels, buckets: jobSecondsBuckets,
         help: "Time a job's handler ran, per run.")
     public static let jobWaitDuration = MetricDescriptor("wharf_job_wait_duration_seconds", .histogram, labels: jobLabels, buckets: jobSecondsBuckets,

@@ -56,8 +56,7 @@ public struct QueueActivity: Sendable, Equatable, Codable {
         QueueActivity(completed: a.completed + b.completed, failed: a.failed + b.failed, deadLettered: a.deadLettered + b.deadLettered)
     }
 
-    /// Growth since `earlier`; a counter that went down (cannot happen within one worker id)
-    /// counts as zero.
+    /// Growth since `earlier`; a counter that went down counts as zero.
     public func since(_ earlier: Self) -> Self {
         QueueActivity(
             completed: max(0, completed - earlier.completed), failed: max(0, failed - earlier.failed),

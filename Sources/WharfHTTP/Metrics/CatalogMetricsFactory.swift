@@ -64,7 +64,11 @@ public struct CatalogMetricsFactory: MetricsFactory {
 public enum WharfMetricsBackend {
     private static let bootstrapped: PrometheusCollectorRegistry = {
         let registry = PrometheusCollectorRegistry()
-        MetricsSystem.bootstrap(CatalogMetricsFactory(registry: registry))
+        // A service embedding Wharf may have bootstrapped its own backend (a second bootstrap
+        // would crash the process): then Wharf's metrics go to that backend instead.
+        if MetricsSystem.factory is NOOPMetricsHandler {
+            MetricsSystem.bootstrap(CatalogMetricsFactory(registry: registry))
+        }
         return registry
     }()
 

@@ -41,7 +41,13 @@ public struct ActivityWindow: Sendable {
         for (id, worker) in later.workers {
             let baseline: [String: QueueActivity]
             if let before = earlier.workers[id] {
-                baseline = before.activity.queues
+                // Counts that went down mean the process restarted under the same id (the
+                // systemd template's host:instance): it counts from zero again.
+                let restarted = before.activity.queues.contains { queue, counts in
+                    let now = worker.activity.queues[queue] ?? QueueActivity()
+                    return now.completed < counts.completed || now.failed < counts.failed
+                }
+                baseline = restarted ? [:] : before.activity.queues
             } else if let started = worker.startedAt, started >= earlier.at {
                 baseline = [:]
             } else {

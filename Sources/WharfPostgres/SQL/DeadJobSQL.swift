@@ -63,7 +63,8 @@ struct DeadJobRetryMatching: PostgresPreparedStatement {
             SELECT d.id FROM dead_jobs d
             WHERE ($1 = '' OR d.queue = $1) AND ($2 = '' OR d.kind = $2)
               AND (d.unique_key IS NULL OR (
-                   NOT EXISTS (SELECT 1 FROM jobs j WHERE j.unique_key = d.unique_key AND j.state IN ('available', 'running'))
+                   NOT EXISTS (SELECT 1 FROM jobs j WHERE j.unique_key = d.unique_key AND j.unique_key IS NOT NULL
+                                          AND j.state IN ('available', 'running'))
                    AND d.id = (SELECT max(o.id) FROM dead_jobs o WHERE o.unique_key = d.unique_key)))
             ORDER BY d.id
             LIMIT $3

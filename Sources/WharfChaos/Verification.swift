@@ -1,0 +1,169 @@
+import Foundation
+import PostgresNIO
+import WharfCore
+
+/// The end-of-run checks. Every check that fails is listed; the run passes only when none does.
+struct Verification {
+    let run: ChaosRun
+
+    struct Report {
+        var lines: [String] = []
+        var failures: [String] = []
+        var passed: Bool { failures.isEmpty }
+        var text: String {
+            (["", "wharf-chaos report"] + lines.map { "  " + $0 }
+                + (failures.isEmpty ? ["PASS: every invariant held"] : ["FAIL:"] + failures.map { "  - " + $0 })).joined(separator: "\n")
+        }
+        mutating func check(_ condition: Bool, _ failure: @autoclosure () -> String) { if !condition { failures.append(failure()) } }
+    }
+
+    struct Row: Sendable {
+        var id: Int64
+        var key: String
+        var state: String
+        var attempt: Int
+        /// (event, from, to) of each history entry.
+        var events: [Step]
+        var errorCount: Int
+    }
+
+    struct Step: Sendable {
+        var event: String
+        var from: String?
+        var to: String
+    }
+
+    func check(drained: Bool, stopProblems: [String]) async throws -> Report {
+        var report = Report()
+        report.check(drained, "jobs were still available or running when the time limit ran out")
+        stopProblems.forEach { report.failures.append($0) }
+        let rows = try await run.retrying("read jobs") { try await self.rows() }
+        var byKey: [String: [Row]] = [:]
+        for row in rows { byKey[row.key, default: []].append(row) }
+        let effects = try await run.retrying("read sink") { try await self.pairs("SELECT key, job_id FROM sink_effects") }
+        let runs = try await run.retrying("count runs") { try await run.scalar("SELECT count(*) FROM sink_runs") }
+
+        var lost = 0, duplicated = 0, leftActive = 0, wrongEnd = 0, badHistory: [String] = [], effectProblems = 0
+        var transientShort = 0, deadWithoutFullHistory = 0
+        for (index, plan) in run.plans.enumerated() {
+            let key = "job-\(index)"
+            guard let found = byKey[key], let row = found.first else { lost += 1; continue }
+            if found.count > 1 { duplicated += 1 }
+            if row.state == "available" || row.state == "running" { leftActive += 1 }
+            let expected = plan == .alwaysFails ? "dead" : "completed"
+            if row.state != expected { wrongEnd += 1 }
+            if let problem = Self.historyProblem(row) { badHistory.append("\(key) (job \(row.id)): \(problem)") }
+            if plan == .alwaysFails && (row.attempt != JobPlan.doomedMaxAttempts || row.errorCount != JobPlan.doomedMaxAttempts) {
+                deadWithoutFullHistory += 1
+            }
+            if case .transient(let failures) = plan, row.state == "completed", row.attempt <= failures || row.errorCount < failures {
+                transientShort += 1
+            }
+            let effect = effects[key]
+            if plan.writesEffect ? (effect != row.id) : (effect != nil) { effectProblems += 1 }
+        }
+        let deadCount = rows.filter { $0.state == "dead" }.count
+        let doomed = run.plans.filter { $0 == .alwaysFails }.count
+        let effectful = run.plans.filter(\.writesEffect).count
+        report.check(rows.count == run.plans.count && lost == 0, "\(lost) jobs lost (\(rows.count) rows for \(run.plans.count) planned)")
+        report.check(duplicated == 0, "\(duplicated) keys have more than one job row")
+        report.check(leftActive == 0, "\(leftActive) jobs left available or running")
+        report.check(wrongEnd == 0, "\(wrongEnd) jobs ended in the wrong place (completed vs dead)")
+        report.check(deadCount == doomed, "the dead-letter table holds \(deadCount) jobs; exactly the \(doomed) always-failing ones belong there")
+        report.check(deadWithoutFullHistory == 0, "\(deadWithoutFullHistory) dead jobs lack their \(JobPlan.doomedMaxAttempts) attempts and errors")
+        report.check(transientShort == 0, "\(transientShort) transient jobs completed without their planned failures")
+        report.check(effects.count == effectful && effectProblems == 0, "sink: \(effects.count) effects for \(effectful) effectful jobs, \(effectProblems) wrong or missing")
+        report.check(badHistory.isEmpty, "\(badHistory.count) inconsistent histories, e.g. \(badHistory.prefix(3).joined(separator: "; "))")
+
+        let disruptions = run.disruptions
+        let recovery = try await longestWaitAfterKill(disruptions)
+        let logs = await run.fleet.logs()
+        let frozen = disruptions.filter { $0.kind == .freeze }.compactMap(\.worker)
+        let zombieDiscards = frozen.map { logs[$0]?.components(separatedBy: "Lease lost").count ?? 1 }.reduce(0) { $0 + $1 - 1 }
+
+        report.lines = [
+            "jobs planned            \(run.plans.count) (\(effectful) effectful, \(doomed) always failing)",
+            "completed               \(rows.filter { $0.state == "completed" }.count)",
+            "dead-lettered           \(deadCount)",
+            "lost / left active      \(lost) / \(leftActive)",
+            "effects in sink         \(effects.count) (one per effectful job: \(effects.count == effectful && effectProblems == 0 ? "yes" : "NO"))",
+            "executions              \(runs) for \(effects.count) effects: \(runs - Int64(effects.count)) beyond one per job (the at-least-once cost)",
+            "disruptions             " + Disruption.Kind.allKinds.map { kind in "\(kind.rawValue) ×\(disruptions.filter { $0.kind == kind }.count)" }.joined(separator: ", "),
+            "zombie results dropped  \(zombieDiscards) (\"Lease lost\" in the logs of frozen workers)",
+            recovery.map { String(format: "longest wait after kill -9   %.2fs for a held job to start elsewhere (lease TTL %.1fs)", $0, Double(run.leaseTTLMillis) / 1000) }
+                ?? "longest wait after kill -9   n/a (killed workers held no jobs)",
+            "histories checked       \(rows.count), \(badHistory.count) inconsistent",
+        ]
+        return report
+    }
+
+    /// A job's history must start with `enqueued`, chain each `from` to the previous `to`, end
+    /// in the job's state, count one claim per attempt (hand-backs give theirs back), one error
+    /// per failed, expired or dead-lettered attempt, and succeed at most once.
+    static func historyProblem(_ row: Row) -> String? {
+        let events = row.events.map { ($0.event, $0.from, $0.to) }
+        guard let first = events.first, first.0 == "enqueued", first.2 == "available" else { return "does not start with enqueued" }
+        for (previous, next) in zip(events, events.dropFirst()) where next.1 != previous.2 {
+            return "\(next.0) from \(next.1 ?? "nil") follows a change to \(previous.2)"
+        }
+        if events.last?.2 != row.state { return "ends in \(events.last?.2 ?? "?") but the job is \(row.state)" }
+        let count = { (name: String) in events.filter { $0.0 == name }.count }
+        if count("claimed") - count("released") != row.attempt { return "\(count("claimed")) claims, \(count("released")) releases, attempt \(row.attempt)" }
+        if count("failed") + count("lease_expired") + count("dead_lettered") != row.errorCount {
+            return "\(row.errorCount) errors for \(count("failed") + count("lease_expired") + count("dead_lettered")) failed attempts"
+        }
+        if count("succeeded") > 1 { return "succeeded \(count("succeeded")) times" }
+        return nil
+    }
+
+    func rows() async throws -> [Row] {
+        let sql = """
+            SELECT id, payload->>'key', state, attempt, history::text, errors::text FROM jobs
+            UNION ALL
+            SELECT id, payload->>'key', 'dead', attempt, history::text, errors::text FROM dead_jobs
+            """
+        var rows: [Row] = []
+        for try await row in try await run.client.query(PostgresQuery(unsafeSQL: sql), logger: run.logger) {
+            let (id, key, state, attempt, history, errors) = try row.decode((Int64, String?, String, Int32, String, String).self)
+            func array(_ text: String) -> [[String: Any]] {
+                (try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [[String: Any]] ?? []
+            }
+            let steps = array(history).map { Step(event: $0["event"] as? String ?? "?", from: $0["from"] as? String, to: $0["to"] as? String ?? "?") }
+            rows.append(Row(id: id, key: key ?? "", state: state, attempt: Int(attempt), events: steps, errorCount: array(errors).count))
+        }
+        return rows
+    }
+
+    func pairs(_ sql: String) async throws -> [String: Int64] {
+        var pairs: [String: Int64] = [:]
+        for try await row in try await run.client.query(PostgresQuery(unsafeSQL: sql), logger: run.logger) {
+            let (key, id) = try row.decode((String, Int64).self)
+            pairs[key] = id
+        }
+        return pairs
+    }
+
+    /// For every job a killed worker held: seconds from the kill to its next claim.
+    func longestWaitAfterKill(_ disruptions: [Disruption]) async throws -> Double? {
+        var longest: Double?
+        for kill in disruptions where kill.kind == .kill9 && !kill.heldJobs.isEmpty {
+            let ids = kill.heldJobs.map(String.init).joined(separator: ",")
+            let sql = """
+                SELECT max(extract(epoch FROM first_claim))::float8 FROM (
+                    SELECT min((e->>'at')::timestamptz) AS first_claim
+                    FROM (SELECT id, history FROM jobs WHERE id IN (\(ids)) UNION ALL SELECT id, history FROM dead_jobs WHERE id IN (\(ids))) j,
+                         jsonb_array_elements(j.history) e
+                    WHERE e->>'event' = 'claimed' AND (e->>'at')::timestamptz > to_timestamp(\(kill.at))
+                    GROUP BY j.id) claims
+                """
+            var latest: Double?
+            for try await row in try await run.client.query(PostgresQuery(unsafeSQL: sql), logger: run.logger) { latest = try row.decode(Double?.self) }
+            if let latest { longest = max(longest ?? 0, latest - kill.at) }
+        }
+        return longest
+    }
+}
+
+extension Disruption.Kind {
+    static let allKinds: [Self] = [.kill9, .freeze, .drain, .terminateBackends, .restartPostgres, .holdXmin]
+}
