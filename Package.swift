@@ -144,6 +144,17 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // `make bench`: the batch-enqueue measurement (scripts/bench.sh runs the rest).
+        .executableTarget(
+            name: "WharfBench",
+            dependencies: [
+                "WharfCore", "WharfPostgres",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // Test-only support: throwaway schemas, row factories, polling helpers.
         .target(
             name: "WharfTesting",
