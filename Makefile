@@ -20,6 +20,9 @@ test: build ## run every test against a throwaway PostgreSQL (or $DATABASE_URL i
 	scripts/ensure-test-tools.sh
 	scripts/with-test-db.sh $(SWIFT) test $(SWIFT_BUILD_FLAGS)
 
+bench: ## benchmarks with release builds on a throwaway PostgreSQL; prints a table and writes docs/benchmarks.md
+	scripts/bench.sh
+
 chaos: ## crash-and-chaos run: 50,000 jobs, 4 workers, kills, freezes, a PostgreSQL restart (SEED=n replays)
 	$(SWIFT) build $(SWIFT_BUILD_FLAGS) --product WharfTestWorker
 	$(SWIFT) build $(SWIFT_BUILD_FLAGS) --product WharfChaos
@@ -34,4 +37,4 @@ db-start: ## start a throwaway PostgreSQL in .pg/ and print its DATABASE_URL
 db-stop: ## stop the PostgreSQL started by db-start
 	@scripts/pg-throwaway.sh stop $(CURDIR)/.pg && rm -rf $(CURDIR)/.pg
 
-.PHONY: help build release run test chaos generate db-start db-stop
+.PHONY: help build release run test bench chaos generate db-start db-stop

@@ -1,3 +1,4 @@
+import Foundation
 import WharfCore
 
 /// A seedable generator (SplitMix64), so a failing run can be replayed with `--seed`.
@@ -72,4 +73,10 @@ struct Disruption: Sendable {
     /// Jobs the worker held when it was killed.
     var heldJobs: [Int64] = []
     var detail: String = ""
+}
+
+/// Writes a line to stdout at once (print's buffer would hold progress back when stdout is a
+/// file or a pipe).
+func say(_ line: String) {
+    FileHandle.standardOutput.write(Data((line + "\n").utf8))
 }

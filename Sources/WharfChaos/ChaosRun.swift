@@ -53,7 +53,7 @@ final class ChaosRun: Sendable {
     func random(_ range: Range<Int>) -> Int { state.withLock { Int.random(in: range, using: &$0.rng) } }
     func record(_ disruption: Disruption) {
         state.withLock { $0.disruptions.append(disruption) }
-        print(String(format: "  %6.1fs  %@", disruption.at - startedAt, "\(disruption.kind.rawValue) \(disruption.worker ?? "") \(disruption.detail)"))
+        say(String(format: "  %6.1fs  %@", disruption.at - startedAt, "\(disruption.kind.rawValue) \(disruption.worker ?? "") \(disruption.detail)"))
     }
 
     let startedAt = Date().timeIntervalSince1970
@@ -66,7 +66,7 @@ final class ChaosRun: Sendable {
         let concurrencies = (0..<workers).map { [4, 8, 16, 32][$0 % 4] }
         try await fleet.start(concurrencies: concurrencies)
         defer { Task { [fleet] in await fleet.cleanUp() } }
-        print("  workers: \(concurrencies.map(String.init).joined(separator: ", ")) slots")
+        say("  workers: \(concurrencies.map(String.init).joined(separator: ", ")) slots")
 
         let deadline = ContinuousClock.now + timeLimit
         let finished = try await withThrowingTaskGroup(of: Bool.self) { group in
@@ -79,7 +79,7 @@ final class ChaosRun: Sendable {
         }
         let stopProblems = await fleet.stopAll()
         let report = try await Verification(run: self).check(drained: finished, stopProblems: stopProblems)
-        print(report.text)
+        say(report.text)
         return report.passed
     }
 
@@ -104,7 +104,7 @@ final class ChaosRun: Sendable {
             try await Task.sleep(for: pause)
         }
         state.withLock { $0.producerDone = true }
-        print(String(format: "  %6.1fs  all %d jobs enqueued", now - startedAt, plans.count))
+        say(String(format: "  %6.1fs  all %d jobs enqueued", now - startedAt, plans.count))
     }
 
     func waitUntilDrained(deadline: ContinuousClock.Instant) async throws -> Bool {
@@ -116,7 +116,7 @@ final class ChaosRun: Sendable {
             }
             if active == 0 { return true }
         }
-        print("  time limit reached with jobs still active")
+        say("  time limit reached with jobs still active")
         return false
     }
 
@@ -148,7 +148,7 @@ final class ChaosRun: Sendable {
             do {
                 try await perform(kind)
             } catch {
-                print("  disruption \(kind.rawValue) failed: \(error)")
+                say("  disruption \(kind.rawValue) failed: \(error)")
             }
         }
     }

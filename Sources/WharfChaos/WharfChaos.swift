@@ -30,7 +30,7 @@ struct WharfChaos: AsyncParsableCommand {
     func run() async throws {
         let seed = self.seed ?? UInt64.random(in: 1...(UInt64.max >> 1))
         let count = jobs ?? (short ? 2000 : 50_000)
-        print("wharf-chaos: \(count) jobs, \(workers) workers, lease TTL \(leaseTTLMillis) ms, seed \(seed) (replay with --seed \(seed))")
+        say("wharf-chaos: \(count) jobs, \(workers) workers, lease TTL \(leaseTTLMillis) ms, seed \(seed) (replay with --seed \(seed))")
         var rng = SeededGenerator(seed: seed)
         let plans = JobPlan.make(count: count, leaseTTLMillis: leaseTTLMillis, using: &rng)
         let cluster = try ThrowawayCluster()

@@ -108,46 +108,58 @@ final class OutcomeBuffer: Sendable {
         }
     }
 
-    /// Logs the state change and counts it.
+    /// Counts the state change and logs it.
     private func record(_ item: Item, _ result: FencedOutcome) {
         let job = item.job
-        var metadata: Logger.Metadata = [
-            "job.id": "\(job.id)", "job.kind": "\(job.kind)", "job.queue": "\(job.queue)", "job.attempt": "\(job.attempt)",
-            "worker.id": "\(workerID)", "lease.token": "\(item.ref.token)",
-        ]
         guard result == .applied else {
             RuntimeMetrics.leaseLost(job)
-            logger.warning("Lease lost; result discarded", metadata: metadata)
+            logger.warning("Lease lost; result discarded", metadata: metadata(item))
             return
         }
-        let (message, to): (Logger.Message, String)
         switch item.outcome {
         case .complete:
-            (message, to) = ("Job completed", "completed")
             RuntimeMetrics.completed(job)
             tally.record(job.queue, completed: 1)
         case .release:
-            (message, to) = ("Job released", "available")
             RuntimeMetrics.released(job)
+        case .fail(_, let decision, let reason):
+            let dead = if case .deadLetter = decision { true } else { false }
+            RuntimeMetrics.failed(job.queue, job.kind, reason: reason, deadLettered: dead)
+            tally.record(job.queue, failed: 1, deadLettered: dead ? 1 : 0)
+        }
+        // Metadata is built only when the line is logged (see JobExecutor).
+        guard logger.logLevel <= .info else { return }
+        var metadata = metadata(item)
+        let message: Logger.Message
+        let to: String
+        switch item.outcome {
+        case .complete:
+            (message, to) = ("Job completed", "completed")
+        case .release:
+            (message, to) = ("Job released", "available")
         case .fail(let failure, .retry(let delay), let reason):
             metadata["error.message"] = "\(failure.message)"
             metadata["error.class"] = "\(reason.rawValue)"
             metadata["retry.delay"] = "\(delay)"
             (message, to) = ("Job failed; will retry", "available")
-            RuntimeMetrics.failed(job.queue, job.kind, reason: reason, deadLettered: false)
-            tally.record(job.queue, failed: 1)
         case .fail(let failure, .deadLetter(let deathReason), let reason):
             metadata["error.message"] = "\(failure.message)"
             metadata["error.class"] = "\(reason.rawValue)"
             metadata["dead.reason"] = "\(deathReason.rawValue)"
             (message, to) = ("Job dead-lettered", "dead")
-            RuntimeMetrics.failed(job.queue, job.kind, reason: reason, deadLettered: true)
-            tally.record(job.queue, failed: 1, deadLettered: 1)
         }
         metadata["job.state.from"] = "running"
         metadata["job.state.to"] = "\(to)"
         if let duration = item.duration { metadata["job.duration"] = "\(duration)" }
         logger.info(message, metadata: metadata)
+    }
+
+    private func metadata(_ item: Item) -> Logger.Metadata {
+        let job = item.job
+        return [
+            "job.id": "\(job.id)", "job.kind": "\(job.kind)", "job.queue": "\(job.queue)", "job.attempt": "\(job.attempt)",
+            "worker.id": "\(workerID)", "lease.token": "\(item.ref.token)",
+        ]
     }
 }
 

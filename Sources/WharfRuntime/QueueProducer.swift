@@ -54,6 +54,8 @@ struct QueueProducer: Sendable {
                         }
                     }
                     // A full batch suggests more are waiting: claim again for the slots still free.
+                    // (Waiting a few ms for more slots to free up before claiming was tried and
+                    // measured 2-5x slower here: docs/benchmarks.md.)
                     if jobs.count == free { continue }
                 }
                 await wake.wait(timeout: configuration.pollInterval)

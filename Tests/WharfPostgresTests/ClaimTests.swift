@@ -171,6 +171,18 @@ struct FencingTests {
         }
     }
 
+    @Test("a reclaimed job keeps its place: it is claimed before jobs enqueued while it ran")
+    func reclaimedJobKeepsItsPlace() async throws {
+        try await withTestDatabase { db in
+            let crashed = try await JobFactory.insert(db, state: .running, attempt: 1, runAt: Date().addingTimeInterval(-60))
+            for _ in 0..<5 { try await JobFactory.insert(db) }
+            try await JobFactory.expireLease(db, crashed.id)
+            #expect(try await db.store.reclaimExpired(limit: 10).requeued == [crashed.id])
+            let next = try await db.store.claim(queue: .default, limit: 1, worker: WorkerID("w"), leaseTTL: .seconds(30))
+            #expect(next.map(\.id) == [crashed.id])
+        }
+    }
+
     @Test("an expired lease on the last attempt sends the job to dead letters with the lease error")
     func expiredLastAttemptDies() async throws {
         try await withTestDatabase { db in

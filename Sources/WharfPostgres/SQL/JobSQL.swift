@@ -294,9 +294,10 @@ struct JobReclaimExpired: LimitStatement {
             RETURNING id, queue, kind, attempt
         ),
         requeued AS (
+            -- run_at stays as it was (in the past): the job keeps its place at the head of the
+            -- queue instead of queueing again behind every job enqueued while it ran.
             UPDATE jobs AS j SET
                 state = 'available',
-                run_at = now(),
                 lease_owner = NULL, lease_token = NULL, lease_expires_at = NULL,
                 errors = j.errors || error_entry(j.attempt,
                     'lease expired at ' || j.lease_expires_at || ', worker ' || j.lease_owner, j.lease_owner),
