@@ -79,7 +79,7 @@ $table
   the sampler's own read time from \`wharf_monitoring_sample_duration_seconds\`.
 - **Held xmin**: the same drain (2 × 64) with and without a session idle in transaction (holding
   back vacuum) for ${xmin} s; dead tuples from \`pg_stat_user_tables\` after each.
-- **Memory**: RSS from \`ps\`: an idle worker, and the largest sample during the 1 × 64 drain.
+- **Memory**: RSS from \`ps\`: an idle \`wharf worker\` (HTTP side on), and the largest sample during the 1 × 64 drain.
 
 ## What the figures say, and what was tried
 
@@ -103,7 +103,8 @@ Tried and measured:
 - **Coalescing claims**: under a backlog, waiting up to 5 ms (also 1 ms) for half the slots to
   free before claiming, so each claim fetches more jobs. It cut the number of claims by half and
   made the drain 2–5× *slower* (1 × 64: 7,131 → 1,442 jobs/s at 1 ms; 2 × 64: 7,727 → 2,865 at
-  5 ms), because every freed slot woke the producer to re-check and wait again. Removed.
+  5 ms). We did not find out why (a guess: every freed slot wakes the producer to re-check
+  and wait again, each wait starting two tasks). Removed.
 - **Keeping a reclaimed job's place in line**: the reaper used to set \`run_at = now()\`, which
   put a crashed worker's jobs behind the whole backlog (the chaos run measured 54 s from
   \`kill -9\` to restart under load with a 3 s lease). It now leaves \`run_at\` alone.
@@ -117,7 +118,8 @@ this benchmark before and after.
 **Held xmin.** With a session idle in transaction, every claimed and completed row version
 stays, and each claim walks past the dead index entries at the head of \`jobs_claimable_idx\`
 until vacuum can remove them: the drain slowed by $(get xmin_cost) in this run. Bigger claim
-batches amortize that walk; so would a smaller hot table (finished rows moved out of \`jobs\`).
+batches should amortize that walk, and a smaller hot table (finished rows moved out of \`jobs\`)
+would shorten it; neither is measured yet.
 Set \`idle_in_transaction_session_timeout\` on the database.
 
 **Idle memory.** The \`wharf worker\` figure includes the HTTP server (Hummingbird, the
