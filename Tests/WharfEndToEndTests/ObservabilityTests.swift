@@ -57,7 +57,7 @@ struct ObservabilityTests {
             let port = try unusedLoopbackPort()
             let base = "http://127.0.0.1:\(port)"
             let worker = try WorkerProcess(
-                "wharf", arguments: ["worker", "--config", configFile.path, "--poll-interval", "200ms", "--grace-period", "3s", "--heartbeat-interval", "1s"],
+                "wharf", arguments: ["worker", "--config", configFile.path, "--poll-interval", "200ms", "--grace-period", "8s", "--heartbeat-interval", "1s"],
                 environment: [
                     "DATABASE_URL": db.urlText, "WHARF_SCHEMA": db.schema, "WHARF_HTTP_ADDRESS": "127.0.0.1:\(port)",
                     "WHARF_API_TOKEN": "observability-test-token-0123",
@@ -145,7 +145,7 @@ struct ObservabilityTests {
 
                 // Graceful shutdown: not ready any more while running jobs get their grace period.
                 worker.signal(SIGTERM)
-                try await expectEventually("/readyz answers 503 while draining", timeout: .seconds(3)) {
+                try await expectEventually("/readyz answers 503 while draining", timeout: .seconds(8)) {
                     (try? await get("\(base)/readyz"))?.0 == 503
                 }
                 #expect(await worker.waitForExit(timeout: .seconds(30)) == 0, "\(worker.terminationDescription)")
