@@ -17,7 +17,7 @@ public enum WharfServer {
         let lifecycle = LifecycleState()
         let services = WharfWorker.httpServices(
             store: store, settings: http, lifecycle: lifecycle,
-            readiness: { try await Migrator(client: client, database: database, logger: logger).checkCurrent() },
+            readiness: WharfWorker.schemaCheck(client: client, database: database, logger: logger),
             poolSize: poolSize, version: version, logger: logger)
         // The server ending (graceful shutdown) ends the process.
         var configured: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: client)]

@@ -39,7 +39,7 @@ public enum WharfWorker {
         let client = PostgresClient(configuration: database.clientConfiguration(poolSize: connections), backgroundLogger: logger)
         let store = PostgresJobStore(client: client, database: database, logger: logger)
         let lifecycle = LifecycleState()
-        let preflight: @Sendable () async throws -> Void = { try await Migrator(client: client, database: database, logger: logger).checkCurrent() }
+        let preflight = schemaCheck(client: client, database: database, logger: logger)
         let worker = WorkerService(
             configuration: configuration, store: store, registry: store, leader: store,
             wakeups: PostgresQueueWakeups(database: database, logger: logger), handlers: handlers,
@@ -72,6 +72,12 @@ public enum WharfWorker {
                 ])
             })
         return [.init(service: sampler), .init(service: application)]
+    }
+
+    /// Fails unless the database answers and its schema is the version this binary needs: the
+    /// worker's preflight and `/readyz`.
+    static func schemaCheck(client: PostgresClient, database: DatabaseURL, logger: Logger) -> @Sendable () async throws -> Void {
+        { try await Migrator(client: client, database: database, logger: logger).checkCurrent() }
     }
 
     static func runGroup(_ services: [ServiceGroupConfiguration.ServiceConfiguration], logger: Logger) async throws {

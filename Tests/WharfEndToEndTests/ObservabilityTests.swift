@@ -156,7 +156,7 @@ struct ObservabilityTests {
     // MARK: helpers
 
     func count(_ db: TestDatabase, _ sql: String) async throws -> Int {
-        Int(try await db.scalar(PostgresQuery(unsafeSQL: sql), as: Int64.self))
+        try await int(db, PostgresQuery(unsafeSQL: sql))
     }
 
     func get(_ url: String) async throws -> (Int, Data) {

@@ -118,7 +118,7 @@ public final class MonitoringSampler: Service, Sendable {
         took: Duration, at now: Date
     ) {
         let seconds = Double(took.components.seconds) + Double(took.components.attoseconds) / 1e18
-        let (rates, insertedDelta, vanished) = state.withLock { state -> ([String: QueueRates], Int64, Set<String>) in
+        let (insertedDelta, vanished) = state.withLock { state -> (Int64, Set<String>) in
             state.window.observe(workers, at: now)
             let rates = state.window.rates()
             let byQueue = Dictionary(grouping: timings, by: { $0.queue.rawValue }).mapValues(TimingSummary.init)
@@ -140,9 +140,8 @@ public final class MonitoringSampler: Service, Sendable {
                 if let base = state.insertedBaseline, inserted >= base { delta = inserted - base }
                 state.insertedBaseline = inserted
             }
-            return (rates, delta, vanished)
+            return (delta, vanished)
         }
-        _ = rates
         for queue in queues {
             setQueueGauges(queue.queue.rawValue, queue)
         }
