@@ -3,7 +3,7 @@ import PostgresNIO
 import Synchronization
 import Testing
 import WharfCore
-import WharfPostgres
+@testable import WharfPostgres
 import WharfTesting
 
 @Suite("Claiming")
@@ -88,6 +88,30 @@ struct ClaimTests {
                 plan += line + "\n"
             }
             #expect(plan.contains("jobs_claimable_idx"), "plan:\n\(plan)")
+        }
+    }
+
+    @Test("claim and batch completion stay index lookups under the prepared statements' generic plans")
+    func genericPlansDoNotWalkTheTable() async throws {
+        try await withTestDatabase { db in
+            // A backlog of 20,000 with no running rows in the statistics: before, the claim's
+            // generic plan hash-joined through a sequential scan of jobs, and the completion
+            // scanned jobs_lease_expiry_idx once per element of the batch.
+            try await db.query("INSERT INTO jobs (queue, kind) SELECT 'default', 'k' FROM generate_series(1, 20000)")
+            try await db.query("ANALYZE jobs")
+            try await db.client.withConnection { connection in
+                func plan(_ sql: String) async throws -> String {
+                    try await connection.query(PostgresQuery(unsafeSQL: sql), logger: db.logger).collect()
+                        .map { try $0.decode(String.self) }.joined(separator: "\n")
+                }
+                _ = try await plan("SET plan_cache_mode = force_generic_plan")
+                _ = try await plan("PREPARE claim(text, bigint, text, bigint) AS " + JobClaim.sql)
+                _ = try await plan("PREPARE complete(bigint[], bigint[]) AS " + JobCompleteMany.sql)
+                let claim = try await plan("EXPLAIN EXECUTE claim('default', 200, 'w', 30000000)")
+                #expect(!claim.contains("Merge Join") && claim.contains("Index Cond: (id = ANY"), "claim plan:\n\(claim)")
+                let complete = try await plan("EXPLAIN EXECUTE complete('{1,2,3}', '{1,2,3}')")
+                #expect(!complete.contains("jobs_lease_expiry_idx") && complete.contains("jobs_pkey"), "completion plan:\n\(complete)")
+            }
         }
     }
 }
