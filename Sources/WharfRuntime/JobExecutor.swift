@@ -1,4 +1,5 @@
 import Logging
+import Synchronization
 import WharfCore
 
 /// Runs one claimed job: finds its handler, races it against the kind's timeout and the job's
@@ -7,18 +8,12 @@ struct JobExecutor: Sendable {
     let handlers: HandlerRegistry
     let retry: RetryPolicies
     let workerID: WorkerID
+    let deadlines: JobDeadlines
     let logger: Logger
 
     /// How long a handler that lost the race (timeout, lost lease, shutdown) may take to
     /// return after its cancellation before the worker stops waiting for it: 10 s.
     static let stoppedHandlerGrace: Duration = .seconds(10)
-
-    private enum Race: Sendable {
-        case finished(HandlerOutcome)
-        case threw(String)
-        case timedOut
-        case stopped(StopReason)
-    }
 
     /// Returns the outcome to record, or `nil` when nothing may be written (the lease is lost).
     func execute(_ job: Job, ref: ClaimRef, signal: StopSignal) async -> PendingOutcome? {
@@ -45,34 +40,16 @@ struct JobExecutor: Sendable {
             job: job, workerID: workerID, idempotencyKey: "wharf-job-\(job.id)", deadline: started + entry.timeout,
             timeout: entry.timeout, logger: jobLogger)
 
-        // The handler, its timeout and its stop signal race; the first to finish decides. A
-        // handler that ignores cancellation is abandoned rather than waited for (see firstOf),
-        // so it can neither hold its slot nor block shutdown.
-        let handler = entry.handler
-        let race: Race = await firstOf(
-            [
-                {
-                    do {
-                        return .finished(try await handler.handle(context))
-                    } catch {
-                        return Task.isCancelled ? nil : .threw(String(reflecting: error))
-                    }
-                },
-                {
-                    do { try await Task.sleep(for: entry.timeout) } catch { return nil }
-                    return .timedOut
-                },
-                { await signal.wait().map(Race.stopped) },
-            ],
-            // This task itself was cancelled (a hard stop): hand the job back.
-            ifCancelled: .stopped(.shutdown),
-            // A stopped handler gets this long to wind down (an exec command's process group
-            // is sent SIGTERM, then SIGKILL) before it is abandoned.
-            graceForLosers: Self.stoppedHandlerGrace)
+        // The handler races its stop signal (timeout, lost lease, shutdown); the first to end
+        // decides. A stopped handler that ignores cancellation is abandoned after a grace period
+        // rather than waited for (see RunRace), so it can neither hold its slot nor block shutdown.
+        let armed = deadlines.arm(signal, at: started + entry.timeout)
+        let result = await RunRace.run(entry.handler, context, signal: signal, grace: Self.stoppedHandlerGrace)
+        deadlines.disarm(armed)
         let duration = clock.now - started
         RuntimeMetrics.ran(job, for: duration)
 
-        switch race {
+        switch result {
         case .finished(.success):
             return .complete
         case .finished(.failure(let message)):
@@ -83,7 +60,7 @@ struct JobExecutor: Sendable {
             return failed(job, .permanent, .permanent(message))
         case .threw(let description):
             return failed(job, .error, .transient(description))
-        case .timedOut:
+        case .stopped(.timedOut):
             return failed(job, .timeout, .transient("timed out after \(entry.timeout)"))
         case .stopped(.leaseLost):
             RuntimeMetrics.leaseLost(job)
@@ -99,5 +76,90 @@ struct JobExecutor: Sendable {
         let decision = FailureDecision.decide(
             failure, attempt: job.attempt, jobMaxAttempts: job.maxAttempts, policy: policy, random: Double.random(in: 0..<1))
         return .fail(failure, decision, reason)
+    }
+}
+
+/// One run of a handler against its stop signal. The handler runs in its own unstructured task,
+/// so that when the signal wins the caller can return without waiting for a handler that
+/// ignores cancellation (structured concurrency would wait for it, which is exactly the case a
+/// timeout exists for). Per job this is one task and no timer: the deadline is watched by the
+/// process's ``JobDeadlines``.
+final class RunRace: Sendable {
+    enum Result: Sendable {
+        case finished(HandlerOutcome)
+        case threw(String)
+        case stopped(StopReason)
+    }
+
+    private struct State {
+        var continuation: CheckedContinuation<Result, Never>?
+        var result: Result?
+        var handler: Task<Void, Never>?
+        var handlerEnded = false
+    }
+
+    private let state = Mutex(State())
+
+    static func run(_ handler: any JobHandler, _ context: JobContext, signal: StopSignal, grace: Duration) async -> Result {
+        let race = RunRace()
+        let result = await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                race.install(continuation)
+                signal.onStop { race.finish(.stopped($0)) }
+                race.adopt(Task {
+                    do {
+                        race.finish(.finished(try await handler.handle(context)))
+                    } catch {
+                        // Thrown because it was stopped: the stop reason already decided.
+                        if !Task.isCancelled { race.finish(.threw(String(reflecting: error))) }
+                    }
+                    race.handlerDidEnd()
+                })
+            }
+        } onCancel: {
+            // The calling task itself was cancelled (a hard stop): hand the job back.
+            race.finish(.stopped(.shutdown))
+        }
+        if case .stopped = result {
+            // A stopped handler gets this long to wind down (an exec command's process group is
+            // sent SIGTERM, then SIGKILL) before it is abandoned.
+            let deadline = ContinuousClock.now + grace
+            while !race.handlerEnded, ContinuousClock.now < deadline {
+                try? await Task.sleep(for: .milliseconds(10))
+            }
+        }
+        return result
+    }
+
+    private var handlerEnded: Bool { state.withLock { $0.handlerEnded } }
+    private func handlerDidEnd() { state.withLock { $0.handlerEnded = true } }
+
+    private func install(_ continuation: CheckedContinuation<Result, Never>) {
+        // Stopped or cancelled before we got here: the result is already decided.
+        let early = state.withLock { state -> Result? in
+            if let result = state.result { return result }
+            state.continuation = continuation
+            return nil
+        }
+        if let early { continuation.resume(returning: early) }
+    }
+
+    private func adopt(_ task: Task<Void, Never>) {
+        let decided = state.withLock { state -> Bool in
+            state.handler = task
+            return state.result != nil
+        }
+        if decided { task.cancel() }
+    }
+
+    private func finish(_ result: Result) {
+        let (continuation, handler) = state.withLock { state -> (CheckedContinuation<Result, Never>?, Task<Void, Never>?) in
+            guard state.result == nil else { return (nil, nil) }
+            state.result = result
+            defer { state.continuation = nil }
+            return (state.continuation, state.handler)
+        }
+        continuation?.resume(returning: result)
+        if case .stopped = result { handler?.cancel() }
     }
 }

@@ -8,43 +8,35 @@ public enum StopReason: Sendable, Equatable {
     case leaseLost
     /// The worker is shutting down and the grace period ran out: hand the job back.
     case shutdown
+    /// The kind's timeout passed (see ``JobDeadlines``).
+    case timedOut
 }
 
-/// A one-shot stop signal for one running job.
+/// A one-shot stop signal for one running job, observed by the run's race (see JobExecutor).
 final class StopSignal: Sendable {
-    private let state = Mutex<(reason: StopReason?, waiters: [CheckedContinuation<StopReason?, Never>])>((nil, []))
+    private let state = Mutex<(reason: StopReason?, observer: (@Sendable (StopReason) -> Void)?)>((nil, nil))
 
+    /// Stops the job; only the first reason counts.
     func stop(_ reason: StopReason) {
-        let waiters = state.withLock { state -> [CheckedContinuation<StopReason?, Never>] in
-            guard state.reason == nil else { return [] }
+        let observer = state.withLock { state -> (@Sendable (StopReason) -> Void)? in
+            guard state.reason == nil else { return nil }
             state.reason = reason
-            defer { state.waiters = [] }
-            return state.waiters
+            defer { state.observer = nil }
+            return state.observer
         }
-        waiters.forEach { $0.resume(returning: reason) }
+        observer?(reason)
     }
 
     var reason: StopReason? { state.withLock { $0.reason } }
 
-    /// Returns the reason once stopped, or `nil` when the waiting task is cancelled.
-    func wait() async -> StopReason? {
-        await withTaskCancellationHandler {
-            await withCheckedContinuation { continuation in
-                let ready = state.withLock { state -> StopReason?? in
-                    if let reason = state.reason { return .some(reason) }
-                    if Task.isCancelled { return .some(nil) }
-                    state.waiters.append(continuation)
-                    return nil
-                }
-                if let ready { continuation.resume(returning: ready) }
-            }
-        } onCancel: {
-            let waiters = state.withLock { state -> [CheckedContinuation<StopReason?, Never>] in
-                defer { state.waiters = [] }
-                return state.waiters
-            }
-            waiters.forEach { $0.resume(returning: nil) }
+    /// Calls `observer` once when the job is stopped, at once if it already is. One observer.
+    func onStop(_ observer: @escaping @Sendable (StopReason) -> Void) {
+        let already = state.withLock { state -> StopReason? in
+            if let reason = state.reason { return reason }
+            state.observer = observer
+            return nil
         }
+        if let already { observer(already) }
     }
 }
 

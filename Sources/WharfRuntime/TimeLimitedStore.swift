@@ -42,33 +42,21 @@ public func withTimeLimit<T: Sendable>(
 /// awaited**: that is the point. Structured concurrency would wait for a racer that ignores
 /// cancellation (a stuck driver call, a handler that never checks), which is exactly the case
 /// a time limit exists for. The abandoned tasks end whenever their work notices cancellation.
-///
-/// With `graceForLosers`, it then waits up to that long for the other racers to end after
-/// their cancellation (an exec handler killing its process group needs a moment), and only
-/// then abandons whatever is still running.
-func firstOf<T: Sendable>(_ racers: [@Sendable () async -> T?], ifCancelled: T, graceForLosers: Duration = .zero) async -> T {
-    let race = Race<T>(racers: racers.count)
-    let result = await withTaskCancellationHandler {
+func firstOf<T: Sendable>(_ racers: [@Sendable () async -> T?], ifCancelled: T) async -> T {
+    let race = Race<T>()
+    return await withTaskCancellationHandler {
         await withCheckedContinuation { continuation in
             race.install(continuation)
             for racer in racers {
                 // Unstructured on purpose: see above.
                 race.add(Task {
                     if let value = await racer() { race.finish(value) }
-                    race.racerEnded()
                 })
             }
         }
     } onCancel: {
         race.finish(ifCancelled)
     }
-    if graceForLosers > .zero {
-        let deadline = ContinuousClock.now + graceForLosers
-        while race.running > 0, ContinuousClock.now < deadline {
-            try? await Task.sleep(for: .milliseconds(10))
-        }
-    }
-    return result
 }
 
 /// The continuation and tasks of one ``firstOf(_:ifCancelled:)`` call; the first value wins.
@@ -77,19 +65,9 @@ private final class Race<T: Sendable>: Sendable {
         var continuation: CheckedContinuation<T, Never>?
         var result: T?
         var tasks: [Task<Void, Never>] = []
-        var ended = 0
-        var started = 0
     }
 
-    private let state: Mutex<State>
-
-    init(racers: Int) {
-        state = Mutex(State(started: racers))
-    }
-
-    /// Racers not yet ended.
-    var running: Int { state.withLock { $0.started - $0.ended } }
-    func racerEnded() { state.withLock { $0.ended += 1 } }
+    private let state = Mutex(State())
 
     func install(_ continuation: CheckedContinuation<T, Never>) {
         // Cancelled before we got here: onCancel already recorded the result.

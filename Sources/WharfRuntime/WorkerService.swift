@@ -55,7 +55,8 @@ public struct WorkerService: Service {
         let shutdown = ShutdownFlag()
         let tally = ActivityTally()
         let outcomes = OutcomeBuffer(store: store, batchSize: configuration.completionBatchSize, workerID: worker.id, tally: tally, logger: logger)
-        let executor = JobExecutor(handlers: handlers, retry: configuration.retry, workerID: worker.id, logger: logger)
+        let deadlines = JobDeadlines()
+        let executor = JobExecutor(handlers: handlers, retry: configuration.retry, workerID: worker.id, deadlines: deadlines, logger: logger)
         let producers = configuration.queues.map { settings in
             QueueProducer(
                 settings: settings, configuration: configuration, store: store, running: running, executor: executor,
@@ -79,6 +80,7 @@ public struct WorkerService: Service {
 
         await withTaskGroup(of: Void.self) { background in
             background.addTask { await heartbeat.run() }
+            background.addTask { await deadlines.run() }
             background.addTask { await outcomes.run() }
             background.addTask { await maintenance.run() }
             if let notifier { background.addTask { await notifier.runWatchdog() } }
