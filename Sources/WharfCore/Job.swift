@@ -48,7 +48,8 @@ public struct Lease: Sendable, Equatable, Hashable {
     }
 }
 
-/// The fencing value of one claim: unique across all claims ever made (a database sequence).
+/// The fencing value of a claim: drawn from a database sequence once per claim statement, so
+/// together with the job id it names one claim, never repeated.
 public struct LeaseToken: Hashable, Sendable, CustomStringConvertible {
     public let rawValue: Int64
     public init(_ rawValue: Int64) { self.rawValue = rawValue }
