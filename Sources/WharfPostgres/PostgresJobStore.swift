@@ -126,7 +126,7 @@ extension PostgresJobStore: JobStore {
             "claim",
             JobClaim(queue: queue.rawValue, limit: Int64(limit), worker: worker.rawValue, leaseMicros: leaseTTL.wharfMicroseconds))
         // UPDATE ... RETURNING has no order; hand jobs out in claim order.
-        return try rows.map(JobRow.job).sorted { ($0.priority, $0.runAt, $0.id) < ($1.priority, $1.runAt, $1.id) }
+        return rows.map { JobRow.claimed($0, queue: queue, worker: worker) }.sorted { ($0.priority, $0.runAt, $0.id) < ($1.priority, $1.runAt, $1.id) }
     }
 
     public func complete(_ refs: [ClaimRef]) async throws -> [FencedOutcome] {

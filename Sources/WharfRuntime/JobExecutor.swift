@@ -31,14 +31,11 @@ struct JobExecutor: Sendable {
             return failed(job, .noHandler, .transient("no handler for kind \"\(job.kind)\" on worker \(workerID) (it handles: \(known.isEmpty ? "nothing" : known))"))
         }
         logger.info("Job started", metadata: metadata().merging(["job.state.from": "available", "job.state.to": "running"]) { $1 })
-        var jobLogger = logger
-        jobLogger[metadataKey: "job.id"] = "\(job.id)"
-        jobLogger[metadataKey: "job.kind"] = "\(job.kind)"
         let clock = ContinuousClock()
         let started = clock.now
         let context = JobContext(
             job: job, workerID: workerID, idempotencyKey: "wharf-job-\(job.id)", deadline: started + entry.timeout,
-            timeout: entry.timeout, logger: jobLogger)
+            timeout: entry.timeout, logger: logger)
 
         // The handler races its stop signal (timeout, lost lease, shutdown); the first to end
         // decides. A stopped handler that ignores cancellation is abandoned after a grace period

@@ -3,7 +3,10 @@ import WharfCore
 
 /// Decoding of job rows: Postgres types stop here, WharfCore types start.
 enum JobRow {
-    /// The shape of `JobColumns.full` / `.forClaim`.
+    /// The shape of `JobColumns.forClaim`.
+    typealias ClaimedColumns = (Int64, String, String, Int16, Int32, Int32, Date, Int64, Date, String?, Date, Date)
+
+    /// The shape of `JobColumns.full`.
     typealias Columns = (
         Int64, String, String, String, Int16, String, Int32, Int32, Date,
         String?, Int64?, Date?, String?, String, String, Date, Date?, Date?
@@ -47,6 +50,16 @@ enum JobRow {
             uniqueKey: c.12.map(UniqueKey.init(unchecked:)),
             errors: try decodeArray(c.13), history: try decodeArray(c.14),
             createdAt: c.15, startedAt: c.16, finishedAt: c.17)
+    }
+
+    /// A job just claimed by `worker` from `queue`: running, leased, nothing in its history yet
+    /// as far as the worker needs.
+    static func claimed(_ c: ClaimedColumns, queue: QueueName, worker: WorkerID) -> Job {
+        Job(
+            id: JobID(c.0), queue: queue, kind: JobKind(unchecked: c.1), payload: JobPayload(unchecked: c.2),
+            priority: Priority(unchecked: Int(c.3)), state: .running, attempt: Int(c.4), maxAttempts: Int(c.5), runAt: c.6,
+            lease: Lease(owner: worker, token: LeaseToken(c.7), expiresAt: c.8), uniqueKey: c.9.map(UniqueKey.init(unchecked:)),
+            errors: [], history: [], createdAt: c.10, startedAt: c.11, finishedAt: nil)
     }
 
     static func deadJob(_ c: DeadColumns) throws -> DeadJob {

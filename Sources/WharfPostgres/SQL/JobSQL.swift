@@ -127,7 +127,7 @@ struct JobClaim: PostgresPreparedStatement {
         WHERE j.id = ANY(ARRAY(SELECT picked_id FROM picked))
         RETURNING \(JobColumns.forClaim)
         """
-    typealias Row = JobRow.Columns
+    typealias Row = JobRow.ClaimedColumns
 
     var queue: String
     var limit: Int64
