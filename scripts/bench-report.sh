@@ -23,7 +23,7 @@ recovery_default_target=32; recovery_short_target=7
 table=$(cat <<TABLE
 | figure | measured | target | |
 |---|---|---|---|
-| drain rate, best config ($(get drain_best_cfg) processes × concurrency) | $(get drain_best) jobs/s | ≥ 12,000 jobs/s | $(check "$(get drain_best)" ">=" 12000) |
+| drain rate, best config ($(get drain_best_cfg): processes × slots each) | $(get drain_best) jobs/s | ≥ 12,000 jobs/s | $(check "$(get drain_best)" ">=" 12000) |
 | drain rate as a share of the raw SQL limit ($(get raw_best) jobs/s at batch $(get raw_best_batch)) | $(get drain_ratio) | ≥ 50% | $(check "$ratio" ">=" 50) |
 | the raw loop with Wharf's own claim and completion statements, batch $(get raw_best_batch) (pgbench, no runtime) | $(get raw_wharf_sql) jobs/s | | |
 | batch enqueue through the store (1,000 per statement, 4 connections) | $(get enqueue_batch) jobs/s | ≥ 50,000 jobs/s | $(check "$(get enqueue_batch)" ">=" 50000) |
@@ -83,50 +83,81 @@ $table
 - **Memory**: RSS from \`ps\`: an idle \`wharf worker\` (HTTP side on, 4 s after start), and the
   largest sample during each single-process drain.
 
-## What the figures say, and what was tried
+## What the figures say, and what was changed
 
-**Drain rate is the missed target, and the runtime is where most of the time goes.** In the
-same run the database completes $(get raw_wharf_sql) jobs/s when \`pgbench\` drives Wharf's own
-claim and completion statements (history entries, fencing tokens, the pause check) at batch 64,
-against $(get raw_best) jobs/s for the minimal loop and $(get drain_best) jobs/s through worker
-processes. The statements' extra work explains the first gap; the Swift runtime, sharing the
-same two cores with PostgreSQL, the second. Four processes of 64 slots do worse than two: five
-busy processes on two cores. A \`perf\` profile of a worker draining no-op jobs shows no single hot spot: malloc and
-free, retain/release, task allocation and switching, and the event loop. Per job the runtime
-starts a child task plus three racing tasks (handler, timeout, stop signal; see
-\`JobExecutor\` and \`firstOf\`), each with a continuation and a timer. Claims and completions
-are already batched (about 30 jobs per statement at 1 × 64: the claim's round trip lets slots
-free up).
+The first round of this benchmark (2026-11-23, morning) missed three targets: drain rate (best
+6,787 jobs/s, 2 × 64, 17% of the raw limit), held-xmin cost (66%) and idle RSS (37 MiB). The
+drain rate and the held-xmin cost were traced and fixed; before/after figures below come from
+[scripts/drain-cpu.sh](../scripts/drain-cpu.sh) (the same drain as here, one configuration at a
+time, with the CPU time of the worker processes and of PostgreSQL), run back to back in the same
+hour; single runs on a noisy machine, so read them as directions and sizes, not decimals.
 
-Tried and measured:
+**1. The prepared statements' generic plans walked the table.** PostgreSQL plans a prepared
+statement for its parameters five times, then may switch to one generic plan that cannot see
+\`LIMIT \$2\` and assumes it returns 10% of the matching rows. For the claim, which joined the
+\`UPDATE\` with its \`picked\` CTE, that plan became a hash join over a sequential scan of
+\`jobs\` (or a merge join through \`jobs_pkey\` from its first id) on every claim. The batch
+completion, release and lease extension said \`AND state = 'running'\`, and with almost no running
+rows in the statistics the planner scanned \`jobs_lease_expiry_idx\` once per element of the
+batch. Larger batches made both worse, which is why more slots and more processes used to *lower*
+the rate (4 × 64 fell to about 1,000 jobs/s). The claim now updates \`id = ANY(ARRAY(SELECT …))\`
+(only a primary-key lookup can serve it) and the batch statements match on the lease token alone
+(a token implies \`running\` by constraint). \`ClaimTests\` checks both generic plans. Drain:
+1 × 256 1,325 → 12,706 jobs/s; 1 × 1000 1,807 → 15,413; 2 × 256 1,649 → 15,017; 4 × 64 about
+1,000 → 8,983.
 
-- **Building log metadata only when a line is logged** (the executor and the outcome writer
-  built two dictionaries of interpolated strings per job even at \`warning\`): kept.
-- **Coalescing claims**: under a backlog, waiting up to 5 ms (also 1 ms) for half the slots to
-  free before claiming, so each claim fetches more jobs. It cut the number of claims by half and
-  made the drain 2–5× *slower* (1 × 64: 7,131 → 1,442 jobs/s at 1 ms; 2 × 64: 7,727 → 2,865 at
-  5 ms). We did not find out why (a guess: every freed slot wakes the producer to re-check
-  and wait again, each wait starting two tasks). Removed.
-- **Keeping a reclaimed job's place in line**: the reaper used to set \`run_at = now()\`, which
-  put a crashed worker's jobs behind the whole backlog (the chaos run measured 54 s from
-  \`kill -9\` to restart under load with a 3 s lease). It now leaves \`run_at\` alone.
+**2. One fencing token per claim statement, not per row.** \`EXPLAIN ANALYZE\` of a 500-row claim:
+10.7 ms with \`nextval()\` per row, 6.5 ms without (both without the history entry, which adds
+another 3.5 ms). The fence is the pair (id, token), and two claims of one job always come from
+different statements. 1 × 1000: 17,642 → 20,272 jobs/s.
 
-Next steps, in the order we expect them to pay: run the handler in the group's child task and
-race its timeout against a per-process timer instead of three tasks per job; return fewer
-columns from the claim; and keep the claim's history entry out of the hot UPDATE (for example
-one \`claimed\` entry written with the completion). Each is a design change to measure with
-this benchmark before and after.
+**3. The runtime's per-job cost.** A \`perf\` profile of a worker draining no-op jobs showed
+malloc, retain/release and task switching spread over: three racing tasks per job (handler, a
+\`Task.sleep\` for its timeout, a waiter on its stop signal), the rows' decoding (18 columns, the
+largest single item at ~12%), and attaching job metadata to a logger (~9%: swift-log's stream
+handler re-renders metadata on every change). On Linux a cancelled \`Task.sleep\` also leaves its
+dispatch timer queued until the deadline (5 minutes by default): one timer per job run in that
+window. Now each job is one handler task racing its stop signal; one task per process
+(\`JobDeadlines\`) enforces timeouts; the claim returns 12 columns; the job's logger is built when
+a handler reads it. Worker CPU per 100,000 no-op jobs at 1 × 1000: 3.9 s → 2.5 s.
 
-**Held xmin.** With a session idle in transaction, every claimed and completed row version
-stays, and each claim walks past the dead index entries at the head of \`jobs_claimable_idx\`
-until vacuum can remove them: the drain slowed by $(get xmin_cost) in this run. Bigger claim
-batches should amortize that walk, and a smaller hot table (finished rows moved out of \`jobs\`)
-would shorten it; neither is measured yet.
-Set \`idle_in_transaction_session_timeout\` on the database.
+**4. The benchmark disturbed what it measured.** Its wait for the end of a drain ran a
+\`count(*)\` over the queue 10 times a second through the Debian \`psql\` wrapper (a Perl
+script), on the same two cores. It now asks the partial indexes 4 times a second with the
+\`psql\` binary.
 
-**Idle memory.** The \`wharf worker\` figure includes the HTTP server (Hummingbird, the
-Prometheus registry), the event loop threads and the connection pool. Not investigated further
-in this round.
+**Where the time goes now.** At 1 × 1000 a worker spends about 25 µs of CPU per job and
+PostgreSQL about 55 µs (claim and completion, history entries, index maintenance, WAL,
+autovacuum); together they fill most of the two cores. In the same run \`pgbench\` with Wharf's
+own statements (4 clients, batch $(get raw_best_batch)) reached $(get raw_wharf_sql) jobs/s against
+$(get raw_best) for the minimal loop: the history entries, the fencing token and the pause check
+cost that difference. The rest of the gap is the runtime's CPU on the same two cores. Slots
+matter more than processes: each queue's concurrency is also the most a claim can fetch, so
+1,000 slots claim about 500 jobs a statement where 64 claim about 30 (see all drain runs below).
+Tried earlier and removed: coalescing claims (waiting up to 1–5 ms for half the slots to free
+before claiming) made drains 2–5× slower. Kept from earlier: a reclaimed job keeps its \`run_at\`
+(its place at the head of the queue) instead of \`now()\`, which had put a crashed worker's jobs
+behind the whole backlog.
+
+**Held xmin.** The generic-plan fix removed most of this cost too: the merge join walked
+\`jobs_pkey\` through every row version, and with vacuum held back none of them could go. What
+remains is inherent to a queue in a table: every claimed row leaves a dead entry at the head of
+\`jobs_claimable_idx\`, and while an old snapshot exists PostgreSQL may not mark it dead, so each
+claim steps over (and checks the heap for) every row claimed since the snapshot began: this run
+measured $(get xmin_cost). Skipping them with a remembered position would break claim order
+(priorities, reclaimed jobs), so we did not. Set \`idle_in_transaction_session_timeout\` on the
+database, and keep the backlog's claims large (many slots per worker).
+
+**Idle memory: still missed.** An idle \`wharf worker\` has about 4 MB of anonymous memory (heap,
+stacks); the rest of its RSS is code pages of the binary and the Swift and Foundation libraries,
+mapped in 64 KB runs by the kernel's fault-around. For scale, a Swift program that only prints
+\`ProcessInfo.processInfo.hostName\` has 16 MB RSS on this machine; every dependency Wharf uses
+(PostgresNIO, Hummingbird, swift-configuration, AsyncHTTPClient) imports Foundation. Linking the
+Swift runtime and Foundation statically (\`--static-swift-stdlib\`, one binary with no Swift
+libraries to install) measured 35.4 MiB against 38.2 MiB dynamic; not adopted in this round,
+because it changes every release build. Smaller steps left: \`-Osize\`, fewer event-loop
+threads. Under load a worker stays at 40–50 MiB whatever its slots (table below); the RSS of an
+idle worker sampled for 90 s stayed at 38–39 MiB.
 
 **Table size.** Comparisons take the better of two drains each, because a single drain on this
 shared machine varied by up to 3× between runs (an earlier run measured 1,938 and 471 jobs/s

@@ -213,4 +213,7 @@ put sample_ms "$(curl -s "http://127.0.0.1:$port/metrics" | awk '/^wharf_monitor
 stop_workers
 
 echo "bench: done" >&2
+# Kept so the report can be re-rendered without re-measuring:
+#   scripts/bench-report.sh .build/bench-results.txt docs/benchmarks.md N SCALE XMIN_S
+mkdir -p .build && cp "$results" .build/bench-results.txt
 scripts/bench-report.sh "$results" "$OUT" "$N" "$SCALE" "$XMIN_S"
