@@ -190,9 +190,9 @@ final class ChaosRun: Sendable {
         case .restartPostgres:
             state.withLock { $0.restartedPostgres = true }
             let at = now
-            try cluster.stop()
+            try await cluster.stop()
             try await Task.sleep(for: .seconds(1))
-            try cluster.restart()
+            try await cluster.restart()
             record(Disruption(kind: .restartPostgres, at: at, detail: String(format: "down for %.1fs", now - at)))
         case .holdXmin:
             state.withLock { $0.heldXmin = true }

@@ -131,8 +131,8 @@ extension PostgresJobStore: JobStore {
 
     public func complete(_ refs: [ClaimRef]) async throws -> [FencedOutcome] {
         if refs.isEmpty { return [] }
-        let done = Set(try await run("complete", JobCompleteMany(ids: refs.map(\.id.rawValue), tokens: refs.map(\.token.rawValue))))
-        return refs.map { done.contains($0.id.rawValue) ? .applied : .leaseLost }
+        let done = try await run("complete", JobCompleteMany(ids: refs.map(\.id.rawValue), tokens: refs.map(\.token.rawValue)))
+        return Self.fenced(refs, applied: done)
     }
 
     public func fail(_ ref: ClaimRef, failure: Failure, decision: FailureDecision) async throws -> FencedOutcome {
@@ -152,8 +152,15 @@ extension PostgresJobStore: JobStore {
 
     public func release(_ refs: [ClaimRef]) async throws -> [FencedOutcome] {
         if refs.isEmpty { return [] }
-        let released = Set(try await run("release", JobReleaseMany(ids: refs.map(\.id.rawValue), tokens: refs.map(\.token.rawValue))))
-        return refs.map { released.contains($0.id.rawValue) ? .applied : .leaseLost }
+        let released = try await run("release", JobReleaseMany(ids: refs.map(\.id.rawValue), tokens: refs.map(\.token.rawValue)))
+        return Self.fenced(refs, applied: released)
+    }
+
+    /// Each claim's outcome, by its (id, token) pair: the id alone cannot tell a stale claim from
+    /// a fresh one of the same job in one batch.
+    private static func fenced(_ refs: [ClaimRef], applied rows: [(Int64, Int64)]) -> [FencedOutcome] {
+        let applied = Set(rows.map { ClaimRef(id: JobID($0.0), token: LeaseToken($0.1)) })
+        return refs.map { applied.contains($0) ? .applied : .leaseLost }
     }
 
     public func extendLeases(_ refs: [ClaimRef], ttl: Duration) async throws -> Set<ClaimRef> {

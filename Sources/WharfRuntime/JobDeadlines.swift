@@ -15,14 +15,19 @@ final class JobDeadlines: Sendable {
     private struct State {
         var lastID = 0
         var armed: [Int: Armed] = [:]
-        /// When the watcher looks next: the earliest deadline, at most ``idleCheck`` ahead.
+        /// When the watcher looks next: the earliest deadline, at most `idleCheck` ahead.
         var plannedCheck = ContinuousClock.now
     }
 
     private let state = Mutex(State())
     private let wake = WakeSignal()
-    /// The longest the watcher sleeps with nothing due, so it notices cancellation promptly.
-    static let idleCheck: Duration = .seconds(1)
+    /// The longest the watcher sleeps before looking again (tests make it long, to show that an
+    /// earlier deadline wakes it).
+    let idleCheck: Duration
+
+    init(idleCheck: Duration = .seconds(1)) {
+        self.idleCheck = idleCheck
+    }
 
     /// Registers a run's deadline; pass the returned id to ``disarm(_:)`` when the run ends.
     func arm(_ signal: StopSignal, at deadline: ContinuousClock.Instant) -> Int {
@@ -51,7 +56,7 @@ final class JobDeadlines: Sendable {
                 let due = state.armed.filter { $0.value.deadline <= now }
                 for id in due.keys { state.armed[id] = nil }
                 let next = state.armed.values.lazy.map(\.deadline).min()
-                state.plannedCheck = min(next ?? now + Self.idleCheck, now + Self.idleCheck)
+                state.plannedCheck = min(next ?? now + idleCheck, now + idleCheck)
                 return (due.values.map(\.signal), state.plannedCheck)
             }
             expired.forEach { $0.stop(.timedOut) }

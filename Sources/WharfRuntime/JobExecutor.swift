@@ -120,8 +120,9 @@ final class RunRace: Sendable {
         if case .stopped = result {
             // A stopped handler gets this long to wind down (an exec command's process group is
             // sent SIGTERM, then SIGKILL) before it is abandoned.
+            // A hard stop (this task cancelled) abandons it at once: the sleep would not wait.
             let deadline = ContinuousClock.now + grace
-            while !race.handlerEnded, ContinuousClock.now < deadline {
+            while !race.handlerEnded, ContinuousClock.now < deadline, !Task.isCancelled {
                 try? await Task.sleep(for: .milliseconds(10))
             }
         }

@@ -11,7 +11,19 @@ public enum ExternalTool {
     }
 
     /// `arguments[0]` is the program; every argument is single-quoted for the shell.
-    public static func run(_ arguments: [String], stdinFile: String? = nil) -> Result {
+    ///
+    /// The tool runs on a thread of its own while the caller suspends: system() blocks for as
+    /// long as the tool runs (seconds for chromium or pg_ctl), and on one of Swift's cooperative
+    /// threads (two on a 2-core machine) that stalled every other test running in parallel, enough
+    /// to time out unrelated tests in a loaded CI run.
+    public static func run(_ arguments: [String], stdinFile: String? = nil) async -> Result {
+        await withCheckedContinuation { continuation in
+            Thread.detachNewThread { continuation.resume(returning: runBlocking(arguments, stdinFile: stdinFile)) }
+        }
+    }
+
+    /// The blocking form, for synchronous contexts only (setup and cleanup that cannot await).
+    public static func runBlocking(_ arguments: [String], stdinFile: String? = nil) -> Result {
         let base = FileManager.default.temporaryDirectory.appendingPathComponent("wharf-tool-\(UUID().uuidString)").path
         defer {
             try? FileManager.default.removeItem(atPath: base + ".out")
@@ -29,8 +41,8 @@ public enum ExternalTool {
     }
 
     /// The path of `name` on PATH, or `nil`.
-    public static func which(_ name: String) -> String? {
-        let result = run(["/bin/sh", "-c", "command -v \(name)"])
+    public static func which(_ name: String) async -> String? {
+        let result = await run(["/bin/sh", "-c", "command -v \(name)"])
         let path = result.output.trimmingCharacters(in: .whitespacesAndNewlines)
         return result.status == 0 && !path.isEmpty ? path : nil
     }

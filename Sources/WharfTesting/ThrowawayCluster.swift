@@ -11,19 +11,27 @@ public final class ThrowawayCluster: Sendable {
         url = try Self.script(["start", directory]).trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
-    public func stop() throws { _ = try Self.script(["stop", directory]) }
-    public func restart() throws { _ = try Self.script(["restart", directory]) }
+    public func stop() async throws { try Self.check(await ExternalTool.run(Self.command(["stop", directory])), ["stop"]) }
+    public func restart() async throws { try Self.check(await ExternalTool.run(Self.command(["restart", directory])), ["restart"]) }
 
-    /// Stops the cluster and removes its files.
+    /// Stops the cluster and removes its files. Blocking: it runs from `defer`.
     public func destroy() {
         _ = try? Self.script(["stop", directory])
         try? FileManager.default.removeItem(atPath: directory)
     }
 
+    /// Blocking: for the initializer and `destroy`, which cannot await.
     @discardableResult
     static func script(_ arguments: [String]) throws -> String {
-        let script = WorkerProcess.packageRoot.appendingPathComponent("scripts/pg-throwaway.sh").path
-        let result = ExternalTool.run([script] + arguments)
+        try check(ExternalTool.runBlocking(command(arguments)), arguments)
+    }
+
+    private static func command(_ arguments: [String]) -> [String] {
+        [WorkerProcess.packageRoot.appendingPathComponent("scripts/pg-throwaway.sh").path] + arguments
+    }
+
+    @discardableResult
+    private static func check(_ result: ExternalTool.Result, _ arguments: [String]) throws -> String {
         guard result.status == 0 else {
             throw TestDatabaseError("pg-throwaway.sh \(arguments.joined(separator: " ")) failed (\(result.status)): \(result.errors)")
         }

@@ -47,8 +47,8 @@ struct ObservabilityTests {
 
     @Test("/metrics passes promtool and has the expected series; the dashboard's numbers match the database; /readyz turns 503 on SIGTERM")
     func metricsDashboardAndReadiness() async throws {
-        let promtool = try #require(ExternalTool.which("promtool"), "promtool is not installed: `make test` installs it (Debian package prometheus)")
-        let chromium = try #require(ExternalTool.which("chromium"), "chromium is not installed: `make test` installs it (Debian package chromium)")
+        let promtool = try #require(await ExternalTool.which("promtool"), "promtool is not installed: `make test` installs it (Debian package prometheus)")
+        let chromium = try #require(await ExternalTool.which("chromium"), "chromium is not installed: `make test` installs it (Debian package chromium)")
         try await withTestDatabase { db in
             let configFile = FileManager.default.temporaryDirectory.appendingPathComponent("wharf-obs-\(UUID().uuidString.prefix(8)).json")
             try Data(Self.config.utf8).write(to: configFile)
@@ -80,7 +80,7 @@ struct ObservabilityTests {
                 #expect(status == 200)
                 let metrics = String(decoding: metricsBody, as: UTF8.self)
                 let metricsFile = try artifact("metrics.txt", metricsBody)
-                let check = ExternalTool.run([promtool, "check", "metrics"], stdinFile: metricsFile)
+                let check = await ExternalTool.run([promtool, "check", "metrics"], stdinFile: metricsFile)
                 #expect(check.status == 0, "promtool check metrics: \(check.output) \(check.errors)")
                 let expected: [(String, Double)] = [
                     (#"wharf_jobs_completed_total{queue="default",kind="ok"}"#, 5),
@@ -107,7 +107,7 @@ struct ObservabilityTests {
                 #expect(!metrics.contains("job_id"), "no per-job labels")
 
                 // The dashboard in a real browser: its numbers are the database's.
-                let dom = ExternalTool.run([
+                let dom = await ExternalTool.run([
                     chromium, "--headless", "--no-sandbox", "--disable-gpu", "--virtual-time-budget=10000", "--dump-dom", "\(base)/",
                 ])
                 #expect(dom.status == 0, "chromium: \(dom.errors.suffix(2000))")
@@ -129,7 +129,7 @@ struct ObservabilityTests {
                 #expect(dom.output.contains("no customer 17"), "recent failures show the error")
                 #expect(dom.output.contains("data-worker="), "the worker is listed")
                 let screenshot = try artifactPath("dashboard.png")
-                let shot = ExternalTool.run([
+                let shot = await ExternalTool.run([
                     chromium, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--virtual-time-budget=10000",
                     "--window-size=1400,1100", "--screenshot=\(screenshot)", "\(base)/",
                 ])
@@ -139,7 +139,7 @@ struct ObservabilityTests {
 
                 // The job page renders one job's timeline.
                 let deadID = try await count(db, "SELECT min(id) FROM dead_jobs")
-                let jobPage = ExternalTool.run([chromium, "--headless", "--no-sandbox", "--disable-gpu", "--virtual-time-budget=5000", "--dump-dom", "\(base)/jobs/\(deadID)"])
+                let jobPage = await ExternalTool.run([chromium, "--headless", "--no-sandbox", "--disable-gpu", "--virtual-time-budget=5000", "--dump-dom", "\(base)/jobs/\(deadID)"])
                 #expect(element(jobPage.output, id: "job-state") == "dead")
                 #expect(jobPage.output.contains("dead lettered") && jobPage.output.contains("claimed"))
 

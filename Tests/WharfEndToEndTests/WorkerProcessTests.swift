@@ -134,10 +134,10 @@ struct WorkerProcessTests {
             ]))
             try await withProcesses([worker]) {
                 try await expectEventually("work under way") { try await int(db, "SELECT count(*) FROM sink_effects") >= 20 }
-                try cluster.stop()
+                try await cluster.stop()
                 try await Task.sleep(for: .seconds(2))
                 #expect(worker.isRunning, "the worker survived the outage:\n\(worker.log.suffix(2000))")
-                try cluster.restart()
+                try await cluster.restart()
                 try await expectEventually("every job finished after the restart", timeout: .seconds(90)) {
                     (try? await int(db, "SELECT count(*) FROM jobs WHERE state = 'completed'")) == total
                 }

@@ -10,23 +10,23 @@ struct DeployFilesTests {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../..").standardized
     static func path(_ relative: String) -> String { root.appendingPathComponent(relative).path }
 
-    func promtool() throws -> String {
-        try #require(ExternalTool.which("promtool"), "promtool is not installed: `make test` installs it (Debian package prometheus)")
+    func promtool() async throws -> String {
+        try #require(await ExternalTool.which("promtool"), "promtool is not installed: `make test` installs it (Debian package prometheus)")
     }
 
     @Test("scrape config and alert rules pass promtool check")
-    func promtoolChecks() throws {
-        let promtool = try promtool()
-        let config = ExternalTool.run([promtool, "check", "config", Self.path("deploy/prometheus/scrape.yml")])
+    func promtoolChecks() async throws {
+        let promtool = try await promtool()
+        let config = await ExternalTool.run([promtool, "check", "config", Self.path("deploy/prometheus/scrape.yml")])
         #expect(config.status == 0, "\(config.output)\(config.errors)")
-        let rules = ExternalTool.run([promtool, "check", "rules", Self.path("deploy/prometheus/alerts.yml")])
+        let rules = await ExternalTool.run([promtool, "check", "rules", Self.path("deploy/prometheus/alerts.yml")])
         #expect(rules.status == 0, "\(rules.output)\(rules.errors)")
     }
 
     @Test("promtool test rules proves every alert fires (and the quiet cases stay quiet)")
-    func alertTests() throws {
-        let promtool = try promtool()
-        let result = ExternalTool.run(["/bin/sh", "-c", "cd '\(Self.path("deploy/prometheus"))' && '\(promtool)' test rules alerts.test.yml"])
+    func alertTests() async throws {
+        let promtool = try await promtool()
+        let result = await ExternalTool.run(["/bin/sh", "-c", "cd '\(Self.path("deploy/prometheus"))' && '\(promtool)' test rules alerts.test.yml"])
         #expect(result.status == 0, "\(result.output)\(result.errors)")
         let alerts = try String(contentsOfFile: Self.path("deploy/prometheus/alerts.yml"), encoding: .utf8)
         let tests = try String(contentsOfFile: Self.path("deploy/prometheus/alerts.test.yml"), encoding: .utf8)

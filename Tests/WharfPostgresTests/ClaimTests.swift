@@ -155,6 +155,30 @@ struct FencingTests {
         }
     }
 
+    @Test("a token shared by one claim's rows fences only that claim: a later claim of one of them gets a new token")
+    func sharedTokenFencesPerClaim() async throws {
+        try await withTestDatabase { db in
+            let kind = try JobKind("k")
+            _ = try await db.store.enqueue([EnqueueRequest(kind: kind), EnqueueRequest(kind: kind)])
+            let first = try await db.store.claim(queue: .default, limit: 2, worker: WorkerID("A"), leaseTTL: .seconds(30))
+            #expect(first.count == 2)
+            let (lost, kept) = (try #require(first[0].claimRef), try #require(first[1].claimRef))
+            #expect(lost.token == kept.token, "one token per claim statement")
+            try await JobFactory.expireLease(db, lost.id)
+            #expect(try await db.store.reclaimExpired(limit: 10).requeued == [lost.id])
+            _ = try await db.store.enqueue([EnqueueRequest(kind: kind)])
+            let second = try await db.store.claim(queue: .default, limit: 2, worker: WorkerID("B"), leaseTTL: .seconds(30))
+            let again = try #require(second.first { $0.id == lost.id }?.claimRef)
+            #expect(again.token != lost.token)
+
+            // The stale pair matches nothing; the other job of the first claim is still A's.
+            #expect(try await db.store.extendLeases([lost, kept], ttl: .seconds(30)) == [kept])
+            #expect(try await db.store.release([lost]) == [.leaseLost])
+            #expect(try await db.store.fail(lost, failure: .transient("late"), decision: .retry(after: .zero)) == .leaseLost)
+            #expect(try await db.store.complete([lost, kept, again]) == [.leaseLost, .applied, .applied])
+        }
+    }
+
     @Test("complete is applied per job: held leases complete, lost ones are reported")
     func completeIsPerJob() async throws {
         try await withTestDatabase { db in

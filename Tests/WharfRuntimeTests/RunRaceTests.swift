@@ -32,9 +32,12 @@ struct RunRaceTests {
         func release() { parked.withLock { $0.take() }?.resume() }
     }
 
-    @Test("a stopped run ends with its stop reason after the grace period, without waiting for a handler that ignores cancellation")
+    @Test(
+        "a stopped run ends with its stop reason after the grace period, without waiting for a handler that ignores cancellation",
+        .timeLimit(.minutes(1)))
     func stoppedRunAbandonsAStubbornHandler() async throws {
         let handler = Stubborn()
+        defer { handler.release() }
         let signal = StopSignal()
         let context = try Self.context()
         let run = Task { await RunRace.run(handler, context, signal: signal, grace: .milliseconds(200)) }
@@ -45,7 +48,29 @@ struct RunRaceTests {
             Issue.record("expected .stopped(.leaseLost), got \(result)")
             return
         }
-        handler.release()
+    }
+
+    @Test("a stop cancels the handler, and a handler that honours it ends the run before the grace period", .timeLimit(.minutes(1)))
+    func stopCancelsTheHandler() async throws {
+        let sawCancellation = Mutex(false)
+        let started = Mutex(false)
+        let handler = ClosureHandler { _ in
+            started.withLock { $0 = true }
+            do { try await Task.sleep(for: .seconds(3600)) } catch { sawCancellation.withLock { $0 = true } }
+            return .success
+        }
+        let signal = StopSignal()
+        let context = try Self.context()
+        // A grace longer than the time limit: the run can only end in time if the handler ended.
+        let run = Task { await RunRace.run(handler, context, signal: signal, grace: .seconds(3600)) }
+        try await expectEventually { started.withLock { $0 } }
+        signal.stop(.timedOut)
+        let result = await run.value
+        guard case .stopped(.timedOut) = result else {
+            Issue.record("expected .stopped(.timedOut), got \(result)")
+            return
+        }
+        #expect(sawCancellation.withLock { $0 })
     }
 
     @Test("a handler that finishes first decides the run; a later stop changes nothing")
@@ -68,6 +93,19 @@ struct RunRaceTests {
             Issue.record("expected .stopped(.shutdown), got \(result)")
             return
         }
+    }
+
+    @Test("a deadline sooner than the watcher's next look wakes it", .timeLimit(.minutes(1)))
+    func soonerDeadlineWakesTheWatcher() async throws {
+        // Without the wake-up the watcher would sleep for its idle check, an hour here, and the
+        // expectation below (10 s) would fail.
+        let deadlines = JobDeadlines(idleCheck: .seconds(3600))
+        let watcher = Task { await deadlines.run() }
+        defer { watcher.cancel() }
+        try await Task.sleep(for: .milliseconds(100))  // let it go to sleep first
+        let signal = StopSignal()
+        _ = deadlines.arm(signal, at: .now + .milliseconds(50))
+        try await expectEventually { signal.reason == .timedOut }
     }
 
     @Test("the deadline watcher stops armed runs whose deadline passed, and not disarmed or later ones")

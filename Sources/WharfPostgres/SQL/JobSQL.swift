@@ -158,9 +158,9 @@ struct JobCompleteMany: ClaimBatchStatement {
             history = j.history || history_entry('succeeded', 'running', 'completed', j.attempt, j.lease_owner)
         FROM unnest($1::bigint[], $2::bigint[]) AS done(id, token)
         WHERE j.id = done.id AND j.lease_token = done.token
-        RETURNING j.id
+        RETURNING done.id, done.token
         """
-    typealias Row = Int64
+    typealias Row = (Int64, Int64)
 
     var ids: [Int64]
     var tokens: [Int64]
@@ -239,9 +239,9 @@ struct JobReleaseMany: ClaimBatchStatement {
             history = j.history || history_entry('released', 'running', 'available', j.attempt - 1, j.lease_owner)
         FROM unnest($1::bigint[], $2::bigint[]) AS given(id, token)
         WHERE j.id = given.id AND j.lease_token = given.token
-        RETURNING j.id
+        RETURNING given.id, given.token
         """
-    typealias Row = Int64
+    typealias Row = (Int64, Int64)
 
     var ids: [Int64]
     var tokens: [Int64]

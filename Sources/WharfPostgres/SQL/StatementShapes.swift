@@ -60,12 +60,17 @@ extension QueueKindStatement {
 
 /// A statement over a batch of claims: job ids and their lease tokens as parallel arrays,
 /// returning the ids it applied to (fenced writes).
-protocol ClaimBatchStatement: PostgresPreparedStatement where Row == Int64 {
+/// A fenced write of a batch of claims, given as `(id, token)` pairs. It returns the pairs it
+/// applied, not just the ids: one batch can hold a stale and a fresh claim of the same job (a
+/// worker that lost a lease and then claimed the job again), and only the pair tells them apart.
+protocol ClaimBatchStatement: PostgresPreparedStatement where Row == (Int64, Int64) {
     var ids: [Int64] { get }
     var tokens: [Int64] { get }
 }
 
 extension ClaimBatchStatement {
+    func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Row.self) }
+
     func makeBindings() throws -> PostgresBindings {
         var bindings = PostgresBindings(capacity: 2)
         bindings.append(ids)
