@@ -152,11 +152,13 @@ database, and keep the backlog's claims large (many slots per worker).
 stacks); the rest of its RSS is code pages of the binary and the Swift and Foundation libraries,
 mapped in 64 KB runs by the kernel's fault-around. For scale, a Swift program that only prints
 \`ProcessInfo.processInfo.hostName\` has 16 MB RSS on this machine; every dependency Wharf uses
-(PostgresNIO, Hummingbird, swift-configuration, AsyncHTTPClient) imports Foundation. Linking the
-Swift runtime and Foundation statically (\`--static-swift-stdlib\`, one binary with no Swift
-libraries to install) measured 35.4 MiB against 38.2 MiB dynamic; not adopted in this round,
-because it changes every release build. Smaller steps left: \`-Osize\`, fewer event-loop
-threads. Under load a worker stays at 40–50 MiB whatever its slots (table below); the RSS of an
+(PostgresNIO, Hummingbird, swift-configuration, AsyncHTTPClient) imports Foundation. The build
+options were measured against the ~38 MiB of the default release build (idle \`wharf worker\`,
+4 s after start, two samples each): linking the Swift runtime and Foundation statically
+(\`--static-swift-stdlib\`) 35.4 MiB; static and \`-Osize\` 32.1 MiB; static, \`-Osize\` and a
+non-PIE link (no load-time relocations) 31.4 MiB. None reaches 30 MB, so none was adopted: each
+changes every release build, and \`-Osize\` trades speed for size. Getting there would take a
+smaller binary, that is fewer dependencies, which is a product decision, not a tuning step. Under load a worker stays at 40–50 MiB whatever its slots (table below); the RSS of an
 idle worker sampled for 90 s stayed at 38–39 MiB.
 
 **Table size.** Comparisons take the better of two drains each, because a single drain on this
