@@ -1,5 +1,4 @@
 import Logging
-import Synchronization
 import WharfCore
 
 /// Runs one claimed job: finds its handler, races it against the kind's timeout and the job's
@@ -81,36 +80,28 @@ struct JobExecutor: Sendable {
 /// ignores cancellation (structured concurrency would wait for it, which is exactly the case a
 /// timeout exists for). Per job this is one task and no timer: the deadline is watched by the
 /// process's ``JobDeadlines``.
-final class RunRace: Sendable {
+enum RunRace {
     enum Result: Sendable {
         case finished(HandlerOutcome)
         case threw(String)
         case stopped(StopReason)
     }
 
-    private struct State {
-        var continuation: CheckedContinuation<Result, Never>?
-        var result: Result?
-        var handler: Task<Void, Never>?
-        var handlerEnded = false
-    }
-
-    private let state = Mutex(State())
-
     static func run(_ handler: any JobHandler, _ context: JobContext, signal: StopSignal, grace: Duration) async -> Result {
-        let race = RunRace()
+        let race = Race<Result>()
+        let handlerEnded = Flag()
         let result = await withTaskCancellationHandler {
             await withCheckedContinuation { continuation in
                 race.install(continuation)
                 signal.onStop { race.finish(.stopped($0)) }
-                race.adopt(Task {
+                race.add(Task {
                     do {
                         race.finish(.finished(try await handler.handle(context)))
                     } catch {
                         // Thrown because it was stopped: the stop reason already decided.
                         if !Task.isCancelled { race.finish(.threw(String(reflecting: error))) }
                     }
-                    race.handlerDidEnd()
+                    handlerEnded.set()
                 })
             }
         } onCancel: {
@@ -122,42 +113,10 @@ final class RunRace: Sendable {
             // sent SIGTERM, then SIGKILL) before it is abandoned.
             // A hard stop (this task cancelled) abandons it at once: the sleep would not wait.
             let deadline = ContinuousClock.now + grace
-            while !race.handlerEnded, ContinuousClock.now < deadline, !Task.isCancelled {
+            while !handlerEnded.isSet, ContinuousClock.now < deadline, !Task.isCancelled {
                 try? await Task.sleep(for: .milliseconds(10))
             }
         }
         return result
-    }
-
-    private var handlerEnded: Bool { state.withLock { $0.handlerEnded } }
-    private func handlerDidEnd() { state.withLock { $0.handlerEnded = true } }
-
-    private func install(_ continuation: CheckedContinuation<Result, Never>) {
-        // Stopped or cancelled before we got here: the result is already decided.
-        let early = state.withLock { state -> Result? in
-            if let result = state.result { return result }
-            state.continuation = continuation
-            return nil
-        }
-        if let early { continuation.resume(returning: early) }
-    }
-
-    private func adopt(_ task: Task<Void, Never>) {
-        let decided = state.withLock { state -> Bool in
-            state.handler = task
-            return state.result != nil
-        }
-        if decided { task.cancel() }
-    }
-
-    private func finish(_ result: Result) {
-        let (continuation, handler) = state.withLock { state -> (CheckedContinuation<Result, Never>?, Task<Void, Never>?) in
-            guard state.result == nil else { return (nil, nil) }
-            state.result = result
-            defer { state.continuation = nil }
-            return (state.continuation, state.handler)
-        }
-        continuation?.resume(returning: result)
-        if case .stopped = result { handler?.cancel() }
     }
 }

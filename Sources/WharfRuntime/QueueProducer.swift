@@ -14,7 +14,7 @@ struct QueueProducer: Sendable {
     let executor: JobExecutor
     let outcomes: OutcomeBuffer
     let wake: WakeSignal
-    let shutdown: ShutdownFlag
+    let shutdown: Flag
     let logger: Logger
 
     var queue: QueueName { settings.name }

@@ -1,4 +1,3 @@
-import Synchronization
 import WharfCore
 
 /// A store call that did not finish in time.
@@ -35,69 +34,6 @@ public func withTimeLimit<T: Sendable>(
     let failed = if case .failure = result { true } else { false }
     RuntimeMetrics.storeCall(operation, seconds: (ContinuousClock.now - started).wharfSeconds, failed: failed)
     return try result.get()
-}
-
-/// Runs each racer in its own task and returns the first non-nil value any of them produces
-/// (`ifCancelled` when the calling task is cancelled first). The others are cancelled and **not
-/// awaited**: that is the point. Structured concurrency would wait for a racer that ignores
-/// cancellation (a stuck driver call, a handler that never checks), which is exactly the case
-/// a time limit exists for. The abandoned tasks end whenever their work notices cancellation.
-func firstOf<T: Sendable>(_ racers: [@Sendable () async -> T?], ifCancelled: T) async -> T {
-    let race = Race<T>()
-    return await withTaskCancellationHandler {
-        await withCheckedContinuation { continuation in
-            race.install(continuation)
-            for racer in racers {
-                // Unstructured on purpose: see above.
-                race.add(Task {
-                    if let value = await racer() { race.finish(value) }
-                })
-            }
-        }
-    } onCancel: {
-        race.finish(ifCancelled)
-    }
-}
-
-/// The continuation and tasks of one ``firstOf(_:ifCancelled:)`` call; the first value wins.
-private final class Race<T: Sendable>: Sendable {
-    private struct State {
-        var continuation: CheckedContinuation<T, Never>?
-        var result: T?
-        var tasks: [Task<Void, Never>] = []
-    }
-
-    private let state = Mutex(State())
-
-    func install(_ continuation: CheckedContinuation<T, Never>) {
-        // Cancelled before we got here: onCancel already recorded the result.
-        let early = state.withLock { state -> T? in
-            if let result = state.result { return result }
-            state.continuation = continuation
-            return nil
-        }
-        if let early { continuation.resume(returning: early) }
-    }
-
-    func add(_ task: Task<Void, Never>) {
-        let finished = state.withLock { state -> Bool in
-            if state.result != nil { return true }
-            state.tasks.append(task)
-            return false
-        }
-        if finished { task.cancel() }
-    }
-
-    func finish(_ value: T) {
-        let (continuation, tasks) = state.withLock { state -> (CheckedContinuation<T, Never>?, [Task<Void, Never>]) in
-            guard state.result == nil else { return (nil, []) }
-            state.result = value
-            defer { state.continuation = nil; state.tasks = [] }
-            return (state.continuation, state.tasks)
-        }
-        continuation?.resume(returning: value)
-        tasks.forEach { $0.cancel() }
-    }
 }
 
 /// The ports the runtime uses, each call bounded by ``withTimeLimit(_:_:_:)``.

@@ -52,7 +52,7 @@ public struct WorkerService: Service {
     public func run() async throws {
         try await register()
         let running = RunningJobs()
-        let shutdown = ShutdownFlag()
+        let shutdown = Flag()
         let tally = ActivityTally()
         let outcomes = OutcomeBuffer(store: store, batchSize: configuration.completionBatchSize, workerID: worker.id, tally: tally, logger: logger)
         let deadlines = JobDeadlines()
