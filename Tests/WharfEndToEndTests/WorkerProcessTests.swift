@@ -113,7 +113,7 @@ struct WorkerProcessTests {
                 #expect(status == 143, "exited with \(worker.terminationDescription)")
             }
             #expect(try await db.store.job(id)?.state == .running, "left for the reaper: its lease will expire")
-            try await expectEventually("reclaimed after the 2 s lease", timeout: .seconds(10)) {
+            try await expectEventually("reclaimed after the 2 s lease", timeout: .seconds(30)) {
                 try await db.store.reclaimExpired(limit: 10).requeued == [id]
             }
         }

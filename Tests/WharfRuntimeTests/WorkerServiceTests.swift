@@ -209,7 +209,7 @@ struct WorkerServiceTests {
                 try await Task.sleep(for: .milliseconds(500))
                 _ = try await db.store.enqueue([EnqueueRequest(kind: try JobKind("ping"))])
                 // With a 120 s poll interval, only the NOTIFY can make this happen in time.
-                try await expectEventually(timeout: .seconds(10)) { ran.current == 1 }
+                try await expectEventually(timeout: .seconds(30)) { ran.current == 1 }
             }
         }
     }
@@ -226,7 +226,7 @@ struct WorkerServiceTests {
                     EnqueueRequest(kind: try JobKind("ping")),
                     EnqueueRequest(kind: try JobKind("ping"), options: try EnqueueOptions(schedule: .after(.milliseconds(700)))),
                 ])
-                try await expectEventually(timeout: .seconds(10)) { ran.current == 2 }
+                try await expectEventually(timeout: .seconds(30)) { ran.current == 2 }
             }
         }
     }
