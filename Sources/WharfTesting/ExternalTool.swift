@@ -17,8 +17,14 @@ public enum ExternalTool {
     /// threads (two on a 2-core machine) that stalled every other test running in parallel, enough
     /// to time out unrelated tests in a loaded CI run.
     public static func run(_ arguments: [String], stdinFile: String? = nil) async -> Result {
+        await offCooperativePool { runBlocking(arguments, stdinFile: stdinFile) }
+    }
+
+    /// Runs blocking work (a child process, a pipe read) on a thread of its own while the
+    /// caller suspends, for the reason given at ``run(_:stdinFile:)``.
+    public static func offCooperativePool<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {
         await withCheckedContinuation { continuation in
-            Thread.detachNewThread { continuation.resume(returning: runBlocking(arguments, stdinFile: stdinFile)) }
+            Thread.detachNewThread { continuation.resume(returning: body()) }
         }
     }
 

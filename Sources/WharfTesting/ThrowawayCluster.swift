@@ -6,9 +6,34 @@ public final class ThrowawayCluster: Sendable {
     public let directory: String
     public let url: String
 
+    /// Blocking (initdb and start take seconds): async code should use ``start()``.
     public init() throws {
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("wharf-cluster-\(UUID().uuidString.prefix(8))").path
+        directory = Self.newDirectory()
         url = try Self.script(["start", directory]).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    private init(directory: String, url: String) {
+        self.directory = directory
+        self.url = url
+    }
+
+    /// Starts a cluster without blocking a thread of the cooperative pool: a test process has
+    /// only as many as there are cores, and every test in it shares them (a blocked one once
+    /// stalled a worker test's heartbeat past its 3 s lease).
+    public static func start() async throws -> ThrowawayCluster {
+        let directory = newDirectory()
+        let url = try check(await ExternalTool.run(command(["start", directory])), ["start"])
+        return ThrowawayCluster(directory: directory, url: url.trimmingCharacters(in: .whitespacesAndNewlines))
+    }
+
+    /// ``destroy()`` off the cooperative pool.
+    public func destroyAsync() async {
+        _ = await ExternalTool.run(Self.command(["stop", directory]))
+        try? FileManager.default.removeItem(atPath: directory)
+    }
+
+    private static func newDirectory() -> String {
+        FileManager.default.temporaryDirectory.appendingPathComponent("wharf-cluster-\(UUID().uuidString.prefix(8))").path
     }
 
     public func stop() async throws { try Self.check(await ExternalTool.run(Self.command(["stop", directory])), ["stop"]) }

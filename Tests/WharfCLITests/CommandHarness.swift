@@ -46,7 +46,14 @@ func wharf(_ db: TestDatabase, _ arguments: [String]) async -> CommandResult {
 }
 
 /// Runs the real `wharf` binary (built by `make test` before the tests) as a child process.
-func wharfBinary(_ arguments: [String], stdin: String? = nil, environment: [String: String] = [:]) throws -> CommandResult {
+/// The child runs on a thread of its own (see ExternalTool.offCooperativePool): waiting for it
+/// on a cooperative thread stalled the other tests running in parallel.
+func wharfBinary(_ arguments: [String], stdin: String? = nil, environment: [String: String] = [:]) async throws -> CommandResult {
+    let result = await ExternalTool.offCooperativePool { Result { try wharfBinaryBlocking(arguments, stdin: stdin, environment: environment) } }
+    return try result.get()
+}
+
+private func wharfBinaryBlocking(_ arguments: [String], stdin: String?, environment: [String: String]) throws -> CommandResult {
     let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     let binary = ProcessInfo.processInfo.environment["WHARF_BIN"] ?? root.appendingPathComponent(".build/debug/wharf").path
     guard FileManager.default.isExecutableFile(atPath: binary) else {

@@ -184,7 +184,7 @@ struct BinaryTests {
     @Test("reads a payload from stdin and prints the job id")
     func payloadFromStdin() async throws {
         try await withTestDatabase { db in
-            let result = try wharfBinary(
+            let result = try await wharfBinary(
                 ["enqueue", "stdin.job", "--payload", "-", "--json"], stdin: "{\"from\": \"stdin\"}",
                 environment: ["DATABASE_URL": db.urlText, "WHARF_SCHEMA": db.schema])
             #expect(result.status == 0, "\(result.err)")
@@ -194,19 +194,19 @@ struct BinaryTests {
     }
 
     @Test("exit codes and stderr for a missing URL, bad stdin payload and an unreachable server")
-    func exitCodes() throws {
-        let missing = try wharfBinary(["stats"])
+    func exitCodes() async throws {
+        let missing = try await wharfBinary(["stats"])
         #expect(missing.status == 64)
         #expect(missing.err.contains("set DATABASE_URL"))
         #expect(missing.out.isEmpty)
 
-        let badStdin = try wharfBinary(["enqueue", "k", "--payload", "-"], stdin: "{\"a\": tru}", environment: ["DATABASE_URL": "postgres://127.0.0.1/x"])
+        let badStdin = try await wharfBinary(["enqueue", "k", "--payload", "-"], stdin: "{\"a\": tru}", environment: ["DATABASE_URL": "postgres://127.0.0.1/x"])
         #expect(badStdin.status == 65)
         #expect(badStdin.err.contains("payload (from stdin)"))
         #expect(badStdin.err.contains("line 1, column 7"))
 
         let port = try unusedLoopbackPort()
-        let down = try wharfBinary(["jobs", "list"], environment: ["DATABASE_URL": "postgres://postgres@127.0.0.1:\(port)/postgres"])
+        let down = try await wharfBinary(["jobs", "list"], environment: ["DATABASE_URL": "postgres://postgres@127.0.0.1:\(port)/postgres"])
         #expect(down.status == 69)
         #expect(down.err.contains("127.0.0.1:\(port)"))
     }

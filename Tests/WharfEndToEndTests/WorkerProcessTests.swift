@@ -121,8 +121,17 @@ struct WorkerProcessTests {
 
     @Test("PostgreSQL stopped and restarted under a running worker: the worker survives and every job finishes")
     func survivesPostgresRestart() async throws {
-        let cluster = try ThrowawayCluster()
-        defer { cluster.destroy() }
+        let cluster = try await ThrowawayCluster.start()
+        do {
+            try await restartScenario(cluster)
+        } catch {
+            await cluster.destroyAsync()
+            throw error
+        }
+        await cluster.destroyAsync()
+    }
+
+    private func restartScenario(_ cluster: ThrowawayCluster) async throws {
         try await withTestDatabase(url: cluster.url) { db in
             try await createSink(db)
             let total = 300
