@@ -22,13 +22,13 @@ public final class ThrowawayCluster: Sendable {
     /// stalled a worker test's heartbeat past its 3 s lease).
     public static func start() async throws -> ThrowawayCluster {
         let directory = newDirectory()
-        let url = try check(await ExternalTool.run(command(["start", directory])), ["start"])
-        return ThrowawayCluster(directory: directory, url: url.trimmingCharacters(in: .whitespacesAndNewlines))
+        let output = try check(await ExternalTool.run(command(["start", directory])), ["start"])
+        return ThrowawayCluster(directory: directory, url: output.trimmingCharacters(in: .whitespacesAndNewlines))
     }
 
     /// ``destroy()`` off the cooperative pool.
     public func destroyAsync() async {
-        _ = await ExternalTool.run(Self.command(["stop", directory]))
+        try? await stop()
         try? FileManager.default.removeItem(atPath: directory)
     }
 
