@@ -18,7 +18,7 @@ run: ## start a local database (unless $DATABASE_URL), a worker and example jobs
 
 test: build ## run every test against a throwaway PostgreSQL (or $DATABASE_URL if set); installs promtool and chromium if missing
 	scripts/ensure-test-tools.sh
-	scripts/with-test-db.sh $(SWIFT) test $(SWIFT_BUILD_FLAGS)
+	scripts/with-test-db.sh scripts/run-tests.sh $(SWIFT) $(SWIFT_BUILD_FLAGS)
 
 bench: ## benchmarks with release builds on a throwaway PostgreSQL; prints a table and writes docs/benchmarks.md
 	scripts/bench.sh

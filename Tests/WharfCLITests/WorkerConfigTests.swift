@@ -4,6 +4,7 @@ import Testing
 @testable import WharfCLI
 import WharfCore
 import WharfRuntime
+import WharfTesting
 
 @Suite("worker configuration file and flags")
 struct WorkerConfigTests {
@@ -104,38 +105,32 @@ struct DeployTests {
 
     /// Runs `systemd-analyze verify` on a unit with ExecStart pointed at the built binary;
     /// returns its exit status and stderr (it exits 0 on many errors, printing them).
-    func verify(_ unitText: String, name: String) throws -> (Int32, String) {
+    func verify(_ unitText: String, name: String) async throws -> (Int32, String) {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("wharf-units-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
         let binary = Self.root.appendingPathComponent(".build/debug/wharf").path
         let unit = dir.appendingPathComponent(name)
         try Data(unitText.replacingOccurrences(of: "/usr/local/bin/wharf", with: binary).utf8).write(to: unit)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["systemd-analyze", "verify", "--man=no", unit.path]
-        let err = Pipe()
-        process.standardError = err
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
-        let text = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        return (process.terminationStatus, text)
+        // Off the cooperative pool (ExternalTool.run): systemd-analyze takes seconds on a loaded
+        // machine, and blocking one of the two cooperative threads stalls every other test.
+        let result = await ExternalTool.run(["/usr/bin/env", "systemd-analyze", "verify", "--man=no", unit.path])
+        return (result.status, result.errors)
     }
 
     @Test("the systemd units pass systemd-analyze verify with no warnings", arguments: ["wharf-worker.service", "wharf-worker@.service"])
-    func unitsVerify(name: String) throws {
+    func unitsVerify(name: String) async throws {
         let text = try String(contentsOf: Self.root.appendingPathComponent("deploy/systemd/\(name)"), encoding: .utf8)
         #expect(text.contains("Type=notify"))
         #expect(text.contains("DynamicUser=yes") && text.contains("NoNewPrivileges=yes") && text.contains("ProtectSystem=strict"))
-        let (status, stderr) = try verify(text, name: name.replacingOccurrences(of: "@.", with: "@1."))
+        let (status, stderr) = try await verify(text, name: name.replacingOccurrences(of: "@.", with: "@1."))
         #expect(status == 0)
         #expect(stderr.isEmpty, "systemd-analyze: \(stderr)")
     }
 
     @Test("the verification catches a broken unit (the check can fail)")
-    func verificationCatchesBrokenUnits() throws {
-        let (_, stderr) = try verify("[Service]\nType=sometimes\nExecStart=/usr/local/bin/wharf worker\n", name: "broken.service")
+    func verificationCatchesBrokenUnits() async throws {
+        let (_, stderr) = try await verify("[Service]\nType=sometimes\nExecStart=/usr/local/bin/wharf worker\n", name: "broken.service")
         #expect(stderr.contains("Failed to parse service type"))
     }
 }

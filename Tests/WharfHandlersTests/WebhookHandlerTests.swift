@@ -11,9 +11,19 @@ final class Receiver: Sendable {
     let port: Int
     let logPath: String
 
-    init(secret: String) throws {
-        logPath = temporaryPath("webhook.jsonl")
-        process = Process()
+    private init(process: Process, port: Int, logPath: String) {
+        self.process = process
+        self.port = port
+        self.logPath = logPath
+    }
+
+    /// Starts the receiver and reads the port it prints. Python's start-up takes a while on a
+    /// loaded machine, so the pipe is read on a thread of its own (see
+    /// ExternalTool.offCooperativePool): blocking one of the two cooperative threads stalls
+    /// every other test of the process.
+    static func start(secret: String) async throws -> Receiver {
+        let logPath = temporaryPath("webhook.jsonl")
+        let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/webhook_receiver.py").path
         process.arguments = ["python3", script, logPath, secret]
@@ -21,10 +31,17 @@ final class Receiver: Sendable {
         process.standardOutput = out
         try process.run()
         // The first line is the port.
-        var line = Data()
-        while let byte = try out.fileHandleForReading.read(upToCount: 1), !byte.isEmpty, byte != Data("\n".utf8) { line.append(byte) }
-        guard let port = Int(String(decoding: line, as: UTF8.self)) else { throw TestDatabaseError("receiver did not start") }
-        self.port = port
+        let reader = out.fileHandleForReading
+        let line = await ExternalTool.offCooperativePool {
+            var line = Data()
+            while let byte = try? reader.read(upToCount: 1), !byte.isEmpty, byte != Data("\n".utf8) { line.append(byte) }
+            return line
+        }
+        guard let port = Int(String(decoding: line, as: UTF8.self)) else {
+            kill(process.processIdentifier, SIGKILL)
+            throw TestDatabaseError("the webhook receiver did not print its port (is python3 installed?)")
+        }
+        return Receiver(process: process, port: port, logPath: logPath)
     }
 
     var requests: [[String: Any]] {
@@ -35,8 +52,8 @@ final class Receiver: Sendable {
     func stop() {
         // SIGKILL: a child of the test process may inherit a blocked SIGTERM (signal handling
         // through dispatch sources blocks it), and would then never exit.
+        // Not waited for: Foundation reaps the child, and waiting would block a cooperative thread.
         kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
         try? FileManager.default.removeItem(atPath: logPath)
     }
 }
@@ -45,7 +62,7 @@ final class Receiver: Sendable {
 struct WebhookHandlerTests {
     @Test("2xx succeeds; the body, idempotency key and job headers arrive; the signature verifies in another language")
     func successAndSignature() async throws {
-        let receiver = try Receiver(secret: "s3cret")
+        let receiver = try await Receiver.start(secret: "s3cret")
         defer { receiver.stop() }
         let handler = WebhookHandler(url: "http://127.0.0.1:\(receiver.port)/status/204", secret: Array("s3cret".utf8))
         #expect(try await handler.handle(context(kind: "invoice.paid", payload: "{\"invoice\": 9}", attempt: 2)) == .success)
@@ -61,7 +78,7 @@ struct WebhookHandlerTests {
 
     @Test("a wrong secret does not verify")
     func wrongSecretDoesNotVerify() async throws {
-        let receiver = try Receiver(secret: "expected")
+        let receiver = try await Receiver.start(secret: "expected")
         defer { receiver.stop() }
         _ = try await WebhookHandler(url: "http://127.0.0.1:\(receiver.port)/status/200", secret: Array("other".utf8)).handle(context())
         #expect(receiver.requests.first?["signature_ok"] as? Bool == false)
@@ -71,7 +88,7 @@ struct WebhookHandlerTests {
         "status classes: 408, 429 and 5xx retry (with Retry-After), other 4xx are permanent",
         arguments: [(500, "retry"), (503, "retry"), (408, "retry"), (429, "retry"), (400, "permanent"), (404, "permanent"), (422, "permanent")])
     func statusClasses(code: Int, expected: String) async throws {
-        let receiver = try Receiver(secret: "x")
+        let receiver = try await Receiver.start(secret: "x")
         defer { receiver.stop() }
         let outcome = try await WebhookHandler(url: "http://127.0.0.1:\(receiver.port)/status/\(code)?retry_after=7", secret: nil).handle(context())
         switch (outcome, expected) {

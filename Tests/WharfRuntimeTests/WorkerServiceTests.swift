@@ -18,7 +18,10 @@ func makeWorker(
     var configuration = WorkerConfiguration(
         workerID: WorkerID("test-\(UUID().uuidString.prefix(8))"),
         queues: try queues.sorted { $0.key < $1.key }.map { .init(name: try QueueName($0.key), concurrency: $0.value) })
-    configuration.leaseTTL = .seconds(3)
+    // No test here waits for a lease to run out (a lost lease is made by taking the job away),
+    // so the lease is long: on a loaded 2-core CI machine a 3 s lease expired under a 200 ms
+    // heartbeat, and jobs ran twice. Renewals still happen every 200 ms.
+    configuration.leaseTTL = .seconds(10)
     configuration.heartbeatInterval = .milliseconds(200)
     configuration.pollInterval = .milliseconds(200)
     configuration.reaperInterval = .milliseconds(300)
@@ -184,7 +187,9 @@ struct WorkerServiceTests {
                 EnqueueRequest(kind: try JobKind("sleep"), payload: try JobPayload(json: "\"short\"")),
                 EnqueueRequest(kind: try JobKind("sleep"), payload: try JobPayload(json: "\"long\"")),
             ]).map(\.id)
-            let worker = try makeWorker(db, handlers: handlers) { $0.gracePeriod = .seconds(1) }
+            // 3 s of grace for a 400 ms job: room for a loaded machine, and the 60 s job still
+            // cannot finish in it.
+            let worker = try makeWorker(db, handlers: handlers) { $0.gracePeriod = .seconds(3) }
             try await running(worker) {
                 try await expectEventually { started.current == 2 }
             }
