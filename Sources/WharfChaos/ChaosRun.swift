@@ -23,7 +23,7 @@ final class ChaosRun: Sendable {
 
     struct State {
         var rng: SeededGenerator
-        var disruptions: [Disruption] = []
+    var disruptions: [Disruption] = []
         var enqueued = 0
         var producerDone = false
         var restartedPostgres = false
@@ -108,13 +108,24 @@ final class ChaosRun: Sendable {
     }
 
     func waitUntilDrained(deadline: ContinuousClock.Instant) async throws -> Bool {
+        var nextReport = ContinuousClock.now + .seconds(10)
         while ContinuousClock.now < deadline {
             try await Task.sleep(for: .milliseconds(500))
             guard state.withLock({ $0.producerDone }) else { continue }
             let active = try await retrying("count active") {
                 try await self.scalar("SELECT count(*) FROM jobs WHERE state IN ('available', 'running')")
             }
-            if active == 0 { return true }
+            if active == 0 {
+                say(String(format: "  %6.1fs  every job finished", now - startedAt))
+                return true
+            }
+            if ContinuousClock.now >= nextReport {
+                // A drain that takes long says what it is waiting for.
+                nextReport = ContinuousClock.now + .seconds(10)
+                let lines = try await retrying("describe active") { try await self.describeActive() }
+                say(String(format: "  %6.1fs  still active: %d; the first by id:", now - startedAt, active))
+                lines.forEach { say("             \($0)") }
+            }
         }
         say("  time limit reached with jobs still active")
         return false
@@ -242,6 +253,20 @@ final class ChaosRun: Sendable {
         var ids: [Int64] = []
         for try await row in try await client.query(PostgresQuery(unsafeSQL: sql), logger: logger) { ids.append(try row.decode(Int64.self)) }
         return ids
+    }
+
+    /// The first five active jobs by id, one line each.
+    func describeActive() async throws -> [String] {
+        let sql = """
+            SELECT format('job %s %s attempt %s/%s %s, due in %s s, lease %s expires in %s s, last: %s',
+                id, kind, attempt, max_attempts, state, round(extract(epoch FROM run_at - now())::numeric, 1),
+                coalesce(lease_owner, '-'), coalesce(round(extract(epoch FROM lease_expires_at - now())::numeric, 1)::text, '-'),
+                history->-1->>'event')
+            FROM jobs WHERE state IN ('available', 'running') ORDER BY id LIMIT 5
+            """
+        var lines: [String] = []
+        for try await row in try await client.query(PostgresQuery(unsafeSQL: sql), logger: logger) { lines.append(try row.decode(String.self)) }
+        return lines
     }
 
     var disruptions: [Disruption] { state.withLock { $0.disruptions } }

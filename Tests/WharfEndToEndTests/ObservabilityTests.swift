@@ -211,6 +211,8 @@ struct ChaosShortRunTests {
         let chaos = try WorkerProcess("WharfChaos", arguments: ["--short", "--seed", "20261123"], environment: [:])
         defer { chaos.terminate() }
         let status = await chaos.waitForExit(timeout: .seconds(300))
+        // The timeline and report go to the test output either way: CI logs keep the figures.
+        print(chaos.log)
         #expect(status == 0, "wharf-chaos \(chaos.terminationDescription):\n\(chaos.log)")
         #expect(chaos.log.contains("PASS: every invariant held"), "\(chaos.log)")
     }
