@@ -3,8 +3,10 @@ import PostgresNIO
 public import WharfCore
 
 /// LISTEN on `<schema>.jobs` over a dedicated connection (not from the pool: a LISTEN belongs
-/// to its session). Reconnects with backoff after any failure, and after reconnecting wakes
-/// every queue, because notifications sent while it was disconnected are gone.
+/// to its session). Reconnects with backoff after any failure. Each time the LISTEN is in
+/// place, including the first, it wakes every queue: notifications sent before it (between
+/// the producers' first claims and the LISTEN at start-up, or while disconnected) are gone,
+/// and without the wake those jobs would wait for the poll interval.
 public struct PostgresQueueWakeups: QueueWakeups {
     let database: DatabaseURL
     let logger: Logger
@@ -19,7 +21,6 @@ public struct PostgresQueueWakeups: QueueWakeups {
     public func run(queues: Set<QueueName>, onWake: @escaping @Sendable (QueueName) -> Void) async {
         var delay: Duration = .milliseconds(100)
         var connectionID = 0
-        var firstConnection = true
         while !Task.isCancelled {
             connectionID += 1
             do {
@@ -29,8 +30,7 @@ public struct PostgresQueueWakeups: QueueWakeups {
                     try await connection.listen(on: channel) { notifications in
                         logger.debug("Listening for new jobs", metadata: ["db.channel": "\(channel)"])
                         delay = .milliseconds(100)
-                        if !firstConnection { queues.forEach(onWake) }
-                        firstConnection = false
+                        queues.forEach(onWake)
                         for try await notification in notifications {
                             let queue = QueueName(unchecked: notification.payload)
                             if queues.contains(queue) { onWake(queue) }
