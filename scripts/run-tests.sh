@@ -4,9 +4,9 @@
 # the short chaos run with its own PostgreSQL, chromium), also in parallel among themselves.
 #
 # Why two phases: on a 2-core machine the end-to-end suites start a dozen processes and a
-# second PostgreSQL, which put 30-60 runnable processes on the CPU. In-process worker tests use
-# a 3 s lease with a 200 ms heartbeat, and under that load a lease renewal could wait its turn
-# past the lease, so jobs ran twice and the tests saw it. Each phase still runs its tests in
+# second PostgreSQL, which put 30-60 runnable processes on the CPU. Under that load the
+# in-process worker tests' lease renewals (every 200 ms, then against a 3 s lease) waited their
+# turn past the lease, so jobs ran twice and the tests saw it. Each phase still runs its tests in
 # parallel; both phases always run, and the script fails if either did.
 # Usage: run-tests.sh SWIFT [swift test flags...]
 set -uo pipefail

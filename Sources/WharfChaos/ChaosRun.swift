@@ -23,7 +23,7 @@ final class ChaosRun: Sendable {
 
     struct State {
         var rng: SeededGenerator
-    var disruptions: [Disruption] = []
+        var disruptions: [Disruption] = []
         var enqueued = 0
         var producerDone = false
         var restartedPostgres = false
@@ -249,10 +249,13 @@ final class ChaosRun: Sendable {
         return value
     }
 
-    func ids(_ sql: String) async throws -> [Int64] {
-        var ids: [Int64] = []
-        for try await row in try await client.query(PostgresQuery(unsafeSQL: sql), logger: logger) { ids.append(try row.decode(Int64.self)) }
-        return ids
+    func ids(_ sql: String) async throws -> [Int64] { try await column(sql, Int64.self) }
+
+    /// The one column of every row `sql` returns.
+    func column<T: PostgresDecodable>(_ sql: String, _ type: T.Type) async throws -> [T] {
+        var values: [T] = []
+        for try await row in try await client.query(PostgresQuery(unsafeSQL: sql), logger: logger) { values.append(try row.decode(T.self)) }
+        return values
     }
 
     /// The first five active jobs by id, one line each.
@@ -264,9 +267,7 @@ final class ChaosRun: Sendable {
                 history->-1->>'event')
             FROM jobs WHERE state IN ('available', 'running') ORDER BY id LIMIT 5
             """
-        var lines: [String] = []
-        for try await row in try await client.query(PostgresQuery(unsafeSQL: sql), logger: logger) { lines.append(try row.decode(String.self)) }
-        return lines
+        return try await column(sql, String.self)
     }
 
     var disruptions: [Disruption] { state.withLock { $0.disruptions } }
