@@ -38,6 +38,7 @@ enum ExitStatus {
             case .databaseMissing, .schemaMissing, .schemaBehind, .schemaAhead, .checksumMismatch: config
             case .jobNotFound, .deadJobNotFound, .invalidTransition, .uniqueKeyTaken: refused
             case .query, .uniqueViolation: refused
+            case .rejected: usage
             }
         case let error as WharfCore.ValidationError:
             error.field.contains("payload") ? dataError : usage

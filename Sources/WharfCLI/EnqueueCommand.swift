@@ -59,12 +59,7 @@ struct EnqueueCommand: AsyncParsableCommand {
         }
         var schedule = Schedule.now
         if let delay { schedule = .after(try DurationParsing.parse(delay, field: "delay")) }
-        if let runAt {
-            guard let date = Self.parseInstant(runAt) else {
-                throw WharfCore.ValidationError(field: "run-at", value: runAt, rule: "is not an ISO 8601 instant", hint: "for example 2026-12-01T09:00:00Z")
-            }
-            schedule = .at(date)
-        }
+        if let runAt { schedule = .at(try Timestamps.parse(runAt, field: "run-at")) }
         let options = try EnqueueOptions(
             queue: try QueueName(queue), priority: try Priority(priority), schedule: schedule,
             maxAttempts: maxAttempts, uniqueKey: try uniqueKey.map { key throws(WharfCore.ValidationError) in try UniqueKey(key) })
@@ -89,10 +84,5 @@ struct EnqueueCommand: AsyncParsableCommand {
             }
         }
         return (payload, "payload")
-    }
-
-    static func parseInstant(_ text: String) -> Date? {
-        (try? Date.ISO8601FormatStyle(includingFractionalSeconds: true).parse(text))
-            ?? (try? Date.ISO8601FormatStyle().parse(text))
     }
 }

@@ -44,7 +44,8 @@ enum Output {
 
     /// "in 5m" / "3s ago" next to scheduled times: easier to read than two timestamps.
     static func relative(_ date: Date, now: Date = Date()) -> String {
-        let seconds = Int(date.timeIntervalSince(now).rounded())
+        // Clamped so a row's -infinity or year-1 time prints instead of trapping.
+        let seconds = Int(saturating: max(-1e15, min(1e15, date.timeIntervalSince(now))))
         let magnitude = abs(seconds)
         let text =
             magnitude < 60 ? "\(magnitude)s"

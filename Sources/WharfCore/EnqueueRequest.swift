@@ -30,8 +30,16 @@ public struct EnqueueOptions: Sendable, Equatable {
         guard Self.maxAttemptsRange.contains(maxAttempts) else {
             throw ValidationError(field: "max attempts", value: String(maxAttempts), rule: "must be between 1 and 1000")
         }
-        if case .after(let delay) = schedule, delay < .zero {
-            throw ValidationError(field: "delay", value: "\(delay)", rule: "must not be negative")
+        switch schedule {
+        case .now: break
+        case .after(let delay):
+            guard DurationParsing.anyLength.contains(delay) else {
+                throw ValidationError(
+                    field: "delay", value: "\(delay)",
+                    rule: delay < .zero ? "must not be negative" : "is longer than the \(DurationParsing.describe(DurationParsing.maximum)) limit")
+            }
+        case .at(let date):
+            _ = try Timestamps.check(date, field: "run_at")
         }
         self.queue = queue; self.priority = priority; self.schedule = schedule
         self.maxAttempts = maxAttempts; self.uniqueKey = uniqueKey

@@ -51,14 +51,19 @@ public struct Priority: Hashable, Sendable, Comparable, CustomStringConvertible 
 }
 
 /// A key that at most one available-or-running job may hold at a time: enqueueing a second job
-/// with the key returns the first job's id. 1-255 characters of any kind.
+/// with the key returns the first job's id. 1-255 characters of any kind, counted as
+/// PostgreSQL's `length()` counts them: Unicode scalars, not grapheme clusters (a flag emoji is 2).
 public struct UniqueKey: Hashable, Sendable, CustomStringConvertible {
     public let rawValue: String
     public static let maxLength = 255
 
     public init(_ rawValue: String) throws(ValidationError) {
-        guard (1...Self.maxLength).contains(rawValue.count) else {
-            throw ValidationError(field: "unique key", value: rawValue, rule: "must be 1-255 characters, got \(rawValue.count)")
+        let length = rawValue.unicodeScalars.count
+        guard (1...Self.maxLength).contains(length) else {
+            throw ValidationError(field: "unique key", value: rawValue, rule: "must be 1-255 characters, got \(length)")
+        }
+        guard !rawValue.unicodeScalars.contains("\u{0}") else {
+            throw ValidationError(field: "unique key", value: rawValue, rule: "contains a NUL character, which PostgreSQL text cannot store")
         }
         self.rawValue = rawValue
     }

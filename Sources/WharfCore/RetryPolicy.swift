@@ -68,7 +68,7 @@ public struct RetryPolicy: Sendable, Equatable {
             case .full: exponential * min(max(random, 0), 1)
             case .none: exponential
             }
-        return .microseconds(Int64((seconds * 1_000_000).rounded()))
+        return .saturating(seconds: seconds)
     }
 
     /// The attempts a job may use under this policy.
@@ -76,9 +76,7 @@ public struct RetryPolicy: Sendable, Equatable {
         min(jobMaxAttempts, maxAttempts ?? jobMaxAttempts)
     }
 
-    static func seconds(_ d: Duration) -> Double {
-        Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
-    }
+    static func seconds(_ d: Duration) -> Double { d.wharfSeconds }
 
     private func pow2(_ n: Int) -> Double { Double(sign: .plus, exponent: n, significand: 1) }
 }

@@ -41,14 +41,14 @@ public struct WebhookHandler: JobHandler {
         request.headers.add(name: "Wharf-Attempt", value: String(job.attempt))
         for (name, value) in headers { request.headers.replaceOrAdd(name: name, value: value) }
         if let secret {
-            let timestamp = Int64(Date().timeIntervalSince1970)
+            let timestamp = Int64(saturating: Date().timeIntervalSince1970.rounded(.down))
             request.headers.add(name: WebhookSignature.headerName, value: WebhookSignature.header(secret: secret, timestamp: timestamp, body: body))
         }
         request.body = .bytes(ByteBuffer(bytes: body))
 
         let response: HTTPClientResponse
         do {
-            response = try await client.execute(request, timeout: .nanoseconds(Int64(context.timeout.components.seconds) * 1_000_000_000 + context.timeout.components.attoseconds / 1_000_000_000))
+            response = try await client.execute(request, timeout: .nanoseconds(Int64(saturating: context.timeout.wharfSeconds * 1e9)))
         } catch {
             if Task.isCancelled { throw CancellationError() }
             return .failure("POST \(url) failed: \(error)")
@@ -77,14 +77,19 @@ public struct WebhookHandler: JobHandler {
         return String(buffer: kept).trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
-    /// `Retry-After: 120` or an HTTP date.
+    /// `Retry-After: 120` or an HTTP date; at most ``DurationParsing/maximum`` (a receiver's
+    /// `Retry-After: 99999999999` must not schedule past the accepted `run_at` range).
     static func parseRetryAfter(_ value: String, now: Date = Date()) -> Duration? {
+        parseUnboundedRetryAfter(value, now: now).map { min($0, DurationParsing.maximum) }
+    }
+
+    private static func parseUnboundedRetryAfter(_ value: String, now: Date) -> Duration? {
         if let seconds = Int64(value.trimmingCharacters(in: .whitespaces)), seconds >= 0 { return .seconds(seconds) }
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_US_POSIX")
         formatter.timeZone = TimeZone(identifier: "GMT")
         formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss zzz"
         guard let date = formatter.date(from: value) else { return nil }
-        return .milliseconds(Int64(max(0, date.timeIntervalSince(now)) * 1000))
+        return .saturating(seconds: max(0, date.timeIntervalSince(now)))
     }
 }

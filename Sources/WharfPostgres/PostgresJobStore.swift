@@ -42,6 +42,12 @@ extension StoreError {
     /// SQLSTATEs that mean "the Wharf objects are not there": undefined table, function or schema.
     static let missingObjectStates: Set<String> = ["42P01", "42883", "3F000"]
 
+    /// Data exceptions (22xxx), integrity constraint violations (23xxx) and "program limit
+    /// exceeded" (54000, a value too large): the values are wrong, not the connection.
+    static func rejectedValueStates(_ state: String) -> Bool {
+        state.hasPrefix("22") || state.hasPrefix("23") || state == "54000"
+    }
+
     public static func translate(_ error: any Error, operation: String, database: DatabaseURL, logger: Logger) -> any Error {
         if error is StoreError || error is CancellationError { return error }
         logger.debug("Database error", metadata: ["db.operation": "\(operation)", "error.message": "\(String(reflecting: error))"])
@@ -62,6 +68,7 @@ extension StoreError {
             default:
                 var detail = "\(message) (SQLSTATE \(state))"
                 if let hint = psql.serverInfo?[.hint] { detail += "; hint: \(hint)" }
+                if rejectedValueStates(state) { return StoreError.rejected(operation: operation, detail: detail) }
                 return StoreError.query(operation: operation, detail: detail)
             }
         }
@@ -72,14 +79,6 @@ extension StoreError {
         default:
             return StoreError.query(operation: operation, detail: "\(psql.code)")
         }
-    }
-}
-
-extension Duration {
-    /// Whole microseconds, the unit the SQL multiplies by `interval '1 microsecond'`.
-    var wharfMicroseconds: Int64 {
-        let (seconds, attoseconds) = components
-        return seconds * 1_000_000 + attoseconds / 1_000_000_000_000
     }
 }
 

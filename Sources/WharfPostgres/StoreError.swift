@@ -27,6 +27,10 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
     case uniqueKeyTaken(id: Int64, key: String, holder: Int64?)
     /// A statement broke a unique constraint (SQLSTATE 23505); `detail` is the server's message.
     case uniqueViolation(operation: String, detail: String)
+    /// The database refused the values themselves: a CHECK or NOT NULL constraint, an
+    /// out-of-range number or time, a value over a limit (SQLSTATE classes 22 and 23, and 54000).
+    /// Sending the same values again cannot succeed, so it is not transient.
+    case rejected(operation: String, detail: String)
     /// A statement failed; `detail` is the server's message (no bind values).
     case query(operation: String, detail: String)
 
@@ -58,7 +62,18 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
             "cannot retry dead job \(id): job \(holder.map(String.init) ?? "?") is active with the same unique key \"\(key)\". Wait for it to finish, or cancel it."
         case .query(let operation, let detail), .uniqueViolation(let operation, let detail):
             "\(operation) failed: \(detail)"
+        case .rejected(let operation, let detail):
+            "\(operation) refused by the database: \(detail)"
         }
+    }
+}
+
+extension StoreError: InvalidInputFailure {
+    /// Whether the failure lies in the request rather than in the database's availability:
+    /// answered 400 by the API and exit 64 by the CLI.
+    public var isInvalidInput: Bool {
+        if case .rejected = self { return true }
+        return false
     }
 }
 

@@ -14,8 +14,10 @@ public enum RuntimeMetrics {
         Counter(label: metric.name, dimensions: dimensions(queue, kind) + extra).increment(by: amount)
     }
 
+    /// Negative, NaN and absurd values (a wait measured from a `run_at` decades ago) are clamped,
+    /// never trapped on: the value comes from database rows.
     static func seconds(_ metric: MetricDescriptor, _ dimensions: [(String, String)], _ value: Double) {
-        Timer(label: metric.name, dimensions: dimensions).recordNanoseconds(Int64(max(0, value) * 1e9))
+        Timer(label: metric.name, dimensions: dimensions).recordNanoseconds(Int64(saturating: max(0, value) * 1e9))
     }
 
     static func started(_ job: Job) {
@@ -69,8 +71,4 @@ enum FailureClass: String, Sendable {
     case error, timeout, permanent
     case noHandler = "no_handler"
     case leaseExpired = "lease_expired"
-}
-
-extension Duration {
-    var wharfSeconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
 }

@@ -133,4 +133,38 @@ struct DeployTests {
         let (_, stderr) = try await verify("[Service]\nType=sometimes\nExecStart=/usr/local/bin/wharf worker\n", name: "broken.service")
         #expect(stderr.contains("Failed to parse service type"))
     }
+
+    /// Runs `systemd-analyze security --offline=yes` on a unit and returns the overall exposure
+    /// level it prints (0.0 to 10.0, lower is safer; `nil` when there is no such line), with the
+    /// tool's whole output for the failure message.
+    func exposure(_ unitText: String, name: String) async throws -> (Double?, String) {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("wharf-units-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let unit = dir.appendingPathComponent(name)
+        try Data(unitText.utf8).write(to: unit)
+        // Off the cooperative pool, as in verify(_:name:).
+        let result = await ExternalTool.run(["/usr/bin/env", "systemd-analyze", "security", "--offline=yes", "--no-pager", unit.path])
+        // The last line reads "→ Overall exposure level for wharf-worker.service: 1.2 OK 🙂".
+        let line = result.output.split(separator: "\n").last(where: { $0.contains("Overall exposure level for") })
+        let score: Double? = line.flatMap { text in
+            text.range(of: ": ", options: .backwards).flatMap { Double(text[$0.upperBound...].prefix(while: { $0 != " " })) }
+        }
+        return (score, result.output + result.errors)
+    }
+
+    @Test("the systemd units score 2.0 or less in systemd-analyze security", arguments: ["wharf-worker.service", "wharf-worker@.service"])
+    func unitsHardened(name: String) async throws {
+        let text = try String(contentsOf: Self.root.appendingPathComponent("deploy/systemd/\(name)"), encoding: .utf8)
+        let (score, output) = try await exposure(text, name: name.replacingOccurrences(of: "@.", with: "@1."))
+        let level = try #require(score, "no overall exposure level in: \(output)")
+        #expect(level <= 2.0, "systemd-analyze security: \(output)")
+    }
+
+    @Test("the exposure check catches an unhardened unit (the check can fail)")
+    func exposureCatchesUnhardenedUnits() async throws {
+        let (score, output) = try await exposure("[Service]\nExecStart=/usr/local/bin/wharf worker\n", name: "bare.service")
+        let level = try #require(score, "no overall exposure level in: \(output)")
+        #expect(level > 2.0)
+    }
 }

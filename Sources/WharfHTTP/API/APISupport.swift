@@ -97,10 +97,14 @@ enum API {
         return try validated { () throws(ValidationError) in try JobID(parsing: text) }
     }
 
-    /// Maps a store failure: unreachable database → 503, anything else → 409 with its text
-    /// (the request was well-formed, the job's state does not allow it).
+    /// Maps a store failure: values the database refused → 400, unreachable database → 503,
+    /// anything else → 409 with its text (the request was well-formed, the job's state does not
+    /// allow it).
     static func storeFailure(_ error: any Error) -> any Error {
         if error is HTTPError { return error }
+        if let invalid = error as? any InvalidInputFailure, invalid.isInvalidInput {
+            return HTTPError(.badRequest, message: "\(error)")
+        }
         if let transient = error as? any TransientStoreFailure, transient.isTransient {
             return HTTPError(.serviceUnavailable, message: "database unavailable: \(error)")
         }

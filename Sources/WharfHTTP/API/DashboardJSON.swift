@@ -3,7 +3,8 @@ import WharfCore
 
 /// JSON shapes of the monitoring figures (`/api/v1/overview`, `/api/v1/queues`, workers).
 enum DashboardJSON {
-    static func number(_ value: Double?) -> Any { value.map { $0 as Any } ?? NSNull() }
+    /// JSON has no NaN or infinity: such a value (from a row written around the checks) is null.
+    static func number(_ value: Double?) -> Any { value.flatMap { $0.isFinite ? $0 as Any : nil } ?? NSNull() }
 
     static func rates(_ rates: QueueRates?) -> [String: Any] {
         let rates = rates ?? QueueRates()

@@ -19,17 +19,14 @@ enum EnqueueBody {
         let uniqueKey = try API.string(body, "unique_key").map { key in try API.validated { () throws(ValidationError) in try UniqueKey(key) } }
         var schedule = Schedule.now
         if let runAt = try API.string(body, "run_at") {
-            guard let date = try? Date(runAt, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: runAt.contains("."))) else {
-                throw API.bad("field \"run_at\" \"\(runAt)\" is not an ISO 8601 time such as 2026-01-31T09:00:00Z")
-            }
-            schedule = .at(date)
+            schedule = .at(try API.validated { () throws(ValidationError) in try Timestamps.parse(runAt, field: "run_at") })
         }
         if let delay = body["delay_seconds"], !(delay is NSNull) {
             guard case .now = schedule else { throw API.bad("give \"run_at\" or \"delay_seconds\", not both") }
-            guard !API.isBoolean(delay), let seconds = delay as? Double, seconds.isFinite, seconds >= 0, seconds <= 10 * 365 * 86_400 else {
-                throw API.bad("field \"delay_seconds\" must be a number of seconds from 0 to 315360000")
+            guard !API.isBoolean(delay), let seconds = delay as? Double else {
+                throw API.bad("field \"delay_seconds\" must be a number of seconds from 0 to \(DurationParsing.maximum.components.seconds)")
             }
-            schedule = .after(.milliseconds(Int64((seconds * 1000).rounded())))
+            schedule = .after(try API.validated { () throws(ValidationError) in try DurationParsing.check(seconds: seconds, field: "delay_seconds") })
         }
         let options = try API.validated { () throws(ValidationError) in
             try EnqueueOptions(queue: queue, priority: priority, schedule: schedule, maxAttempts: maxAttempts, uniqueKey: uniqueKey)

@@ -8,6 +8,10 @@ public enum JSONShapes {
     /// ISO 8601 with milliseconds, UTC.
     public static func timestamp(_ date: Date?) -> String {
         guard let date else { return "-" }
+        // A row written around the checks (`-infinity`, year 1) still prints, as what it is.
+        guard (Timestamps.earliest.addingTimeInterval(-Timestamps.formattableMargin)...Timestamps.latest).contains(date) else {
+            return Timestamps.describe(date)
+        }
         return date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
     }
 

@@ -37,7 +37,7 @@ public struct CatalogMetricsFactory: MetricsFactory {
 
     public func makeTimer(label: String, dimensions: [(String, String)]) -> any TimerHandler {
         let seconds = MetricCatalog.descriptor(named: label)?.buckets ?? [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
-        let buckets = seconds.map { Duration.nanoseconds(Int64(($0 * 1e9).rounded())) }
+        let buckets = seconds.map { Duration.nanoseconds(Int64(saturating: $0 * 1e9)) }
         return registry.makeDurationHistogram(name: label, labels: dimensions, buckets: buckets, help: help(label))
     }
 

@@ -93,39 +93,73 @@ public final class MonitoringSampler: Service, Sendable {
         }
     }
 
-    /// Takes one sample; on failure keeps the previous snapshot and records the error.
+    /// Takes one sample. The reads are independent: one that fails keeps its part of the
+    /// previous snapshot (and its gauges) while the others are updated, and its error is
+    /// recorded, so one bad row or one slow statement never blanks all of monitoring.
     public func sampleOnce() async {
         let clock = ContinuousClock()
         let started = clock.now
-        do {
-            let reader = self.reader
-            async let queues = withTimeLimit(timeout, "sample queues") { try await reader.queueOverview() }
-            async let workers = withTimeLimit(timeout, "sample workers") { try await reader.workers() }
-            async let timings = withTimeLimit(timeout, "sample timings") { try await reader.recentTimings(limit: Self.timingSampleSize) }
-            async let failures = withTimeLimit(timeout, "sample failures") { try await reader.recentFailures(limit: Self.failureCount) }
-            async let inserted = withTimeLimit(timeout, "sample inserts") { try await reader.jobsInsertedTotal() }
-            let (q, w, t, f, i) = try await (queues, workers, timings, failures, inserted)
-            let elapsed = (clock.now - started)
-            record(queues: q, workers: w, timings: t, failures: f, inserted: i, took: elapsed, at: Date())
-        } catch {
-            logger.warning("Sampling queue figures failed", metadata: ["error.message": "\(String(reflecting: error))"])
-            state.withLock { $0.lastError = "\(error)" }
+        let reader = self.reader
+        let timeout = self.timeout
+        async let queues = Self.outcome { try await withTimeLimit(timeout, "sample queues") { try await reader.queueOverview() } }
+        async let workers = Self.outcome { try await withTimeLimit(timeout, "sample workers") { try await reader.workers() } }
+        async let timings = Self.outcome {
+            try await withTimeLimit(timeout, "sample timings") { try await reader.recentTimings(limit: Self.timingSampleSize) }
         }
+        async let failures = Self.outcome {
+            try await withTimeLimit(timeout, "sample failures") { try await reader.recentFailures(limit: Self.failureCount) }
+        }
+        async let inserted = Self.outcome { try await withTimeLimit(timeout, "sample inserts") { try await reader.jobsInsertedTotal() } }
+        let (q, w, t, f, i) = await (queues, workers, timings, failures, inserted)
+        var errors: [String] = []
+        func value<T>(_ result: Result<T, any Error>, _ name: String, previous: T) -> T {
+            switch result {
+            case .success(let value): return value
+            case .failure(let error):
+                logger.warning("Sampling failed; keeping the previous figures", metadata: [
+                    "sample.read": "\(name)", "error.message": "\(String(reflecting: error))",
+                ])
+                errors.append("\(name): \(error)")
+                return previous
+            }
+        }
+        let previous = latest
+        let sample = Sample(
+            queues: value(q, "queues", previous: previous?.queues ?? []),
+            workers: value(w, "workers", previous: previous?.workers ?? []),
+            timings: value(t.map { Optional($0) }, "timings", previous: nil),
+            failures: value(f, "failures", previous: previous?.failures ?? []),
+            inserted: value(i, "inserts", previous: nil))
+        record(sample, took: clock.now - started, at: Date(), errors: errors)
     }
 
-    private func record(
-        queues: [QueueOverview], workers: [WorkerInfo], timings: [JobTiming], failures: [RecentFailure], inserted: Int64?,
-        took: Duration, at now: Date
-    ) {
-        let seconds = Double(took.components.seconds) + Double(took.components.attoseconds) / 1e18
+    private static func outcome<T: Sendable>(_ body: () async throws -> T) async -> Result<T, any Error> {
+        do { return .success(try await body()) } catch { return .failure(error) }
+    }
+
+    /// One sample's reads; `timings` is nil when its read failed (the previous summary stays).
+    private struct Sample {
+        var queues: [QueueOverview]
+        var workers: [WorkerInfo]
+        var timings: [JobTiming]?
+        var failures: [RecentFailure]
+        var inserted: Int64?
+    }
+
+    private func record(_ sample: Sample, took: Duration, at now: Date, errors: [String]) {
+        let (queues, workers, failures, inserted) = (sample.queues, sample.workers, sample.failures, sample.inserted)
+        let seconds = took.wharfSeconds
         let (insertedDelta, vanished) = state.withLock { state -> (Int64, Set<String>) in
             state.window.observe(workers, at: now)
             let rates = state.window.rates()
-            let byQueue = Dictionary(grouping: timings, by: { $0.queue.rawValue }).mapValues(TimingSummary.init)
+            let summary = sample.timings.map(TimingSummary.init) ?? state.latest?.timings ?? TimingSummary([])
+            let byQueue =
+                sample.timings.map { Dictionary(grouping: $0, by: { $0.queue.rawValue }).mapValues(TimingSummary.init) }
+                ?? state.latest?.timingsByQueue ?? [:]
             state.latest = MonitoringSnapshot(
-                at: now, queues: queues, workers: workers, rates: rates, timings: TimingSummary(timings),
+                at: now, queues: queues, workers: workers, rates: rates, timings: summary,
                 timingsByQueue: byQueue, failures: failures, sampleSeconds: seconds)
-            state.lastError = nil
+            state.lastError = errors.isEmpty ? nil : errors.joined(separator: "; ")
             state.history.append(HistoryPoint(
                 at: now, depth: Dictionary(queues.map { ($0.queue.rawValue, [$0.available, $0.scheduled, $0.running]) }, uniquingKeysWith: { a, _ in a }),
                 rates: rates))

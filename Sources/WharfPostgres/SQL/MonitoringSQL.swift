@@ -10,13 +10,17 @@ import PostgresNIO
 struct QueueOverviewGet: PostgresPreparedStatement {
     // The available and running counts are served by the partial indexes jobs_claimable_idx
     // and jobs_lease_expiry_idx, so their cost follows the backlog, not the table. Dead jobs
-    // are counted from dead_jobs_queue_id_idx.
+    // are counted from dead_jobs_queue_id_idx. The age is a difference of epochs in float8,
+    // not of timestamps: `now() - '-infinity'` raises "cannot subtract infinite timestamps",
+    // and one such row (written around the checks) must not fail every queue's figures. Ages
+    // are capped at 1e12 s (about 31,700 years), so the value is always finite.
     static let sql = """
         WITH avail AS (
             SELECT queue,
                    count(*) FILTER (WHERE run_at <= now()) AS available,
                    count(*) FILTER (WHERE run_at > now()) AS scheduled,
-                   extract(epoch FROM now() - min(run_at) FILTER (WHERE run_at <= now()))::float8 AS oldest
+                   least(extract(epoch FROM now())::float8
+                         - extract(epoch FROM min(run_at) FILTER (WHERE run_at <= now()))::float8, 1e12) AS oldest
             FROM jobs WHERE state = 'available' GROUP BY queue
         ),
         run AS (SELECT queue, count(*) AS running FROM jobs WHERE state = 'running' GROUP BY queue),
@@ -38,11 +42,12 @@ struct QueueOverviewGet: PostgresPreparedStatement {
 
 /// The last N completed jobs' wait (due → started) and run (started → finished) times.
 struct JobTimingsRecent: LimitStatement {
-    // A backward scan of jobs_finished_idx, stopped by the LIMIT.
+    // A backward scan of jobs_finished_idx, stopped by the LIMIT. Differences of float8 epochs,
+    // clamped to 0...1e12 s, for the reason given at QueueOverviewGet.
     static let sql = """
         SELECT queue, kind,
-               greatest(extract(epoch FROM started_at - run_at), 0)::float8,
-               greatest(extract(epoch FROM finished_at - started_at), 0)::float8,
+               least(greatest(extract(epoch FROM started_at)::float8 - extract(epoch FROM run_at)::float8, 0), 1e12),
+               least(greatest(extract(epoch FROM finished_at)::float8 - extract(epoch FROM started_at)::float8, 0), 1e12),
                finished_at
         FROM jobs
         WHERE state = 'completed' AND finished_at IS NOT NULL AND started_at IS NOT NULL
