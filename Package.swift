@@ -35,6 +35,8 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+        // Property-based tests for every parser and validator (tests only).
+        .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
     ],
     targets: [
         // Pure core: job model, state machine, retry policy, validation, ports. No I/O.
@@ -166,7 +168,11 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "WharfCoreTests", dependencies: ["WharfCore"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "WharfCoreTests",
+            dependencies: ["WharfCore", .product(name: "PropertyBased", package: "swift-property-based")],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "WharfPostgresTests",
             dependencies: [
@@ -216,6 +222,7 @@ let package = Package(
             dependencies: [
                 "WharfCLI", "WharfCore", "WharfPostgres", "WharfRuntime", "WharfTesting",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "PropertyBased", package: "swift-property-based"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -2,32 +2,66 @@
 # `make run`: a worker with example jobs on a local database.
 # Uses $DATABASE_URL when set; otherwise starts a throwaway PostgreSQL in .pg/ (stopped on exit).
 # RUN_SECONDS=N stops the demo after N seconds (default: run until Ctrl-C).
+# However it ends (the end of the script, an error, Ctrl-C, SIGTERM), the worker gets one SIGTERM
+# (a graceful drain) and the throwaway PostgreSQL is stopped. A second Ctrl-C or SIGTERM during
+# that makes the worker exit at once; the database is still stopped.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 wharf=.build/debug/wharf
 started_db=
 worker_pid=
+step_pid=
 cleanup() {
-  [ -n "$worker_pid" ] && kill -TERM "$worker_pid" 2>/dev/null && wait "$worker_pid" 2>/dev/null || true
-  if [ -n "$started_db" ]; then scripts/pg-throwaway.sh stop "$PWD/.pg" || true; rm -rf "$PWD/.pg"; fi
+  local status=$?
+  set +e  # every stop below is attempted, whatever the one before it did
+  # From here a further signal goes to the worker (its second signal: exit at once) and the
+  # cleanup goes on; the traps that called exit would otherwise cut it short.
+  trap '[ -n "$worker_pid" ] && kill -TERM "$worker_pid" 2>/dev/null' INT TERM
+  [ -n "$step_pid" ] && kill -TERM "$step_pid" 2>/dev/null
+  if [ -n "$worker_pid" ]; then
+    kill -TERM "$worker_pid" 2>/dev/null
+    # wait returns early when a trapped signal arrives: wait again until the worker is gone.
+    while kill -0 "$worker_pid" 2>/dev/null; do wait "$worker_pid" 2>/dev/null; done
+  fi
+  if [ -n "$started_db" ]; then scripts/pg-throwaway.sh stop "$PWD/.pg"; rm -rf "$PWD/.pg"; fi
+  exit "$status"
 }
+# Without the INT and TERM traps the EXIT trap is not guaranteed to run on a signal; with them
+# bash exits through it (130 and 143, as for a death by that signal).
 trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# Runs a long step (the build, the sleeps) in the background and waits for it: bash runs a trap
+# only after the foreground command ends, whereas `wait` returns as soon as a signal arrives.
+# cleanup stops the step if it is still running. A failed step still ends the script (set -e).
+step() {
+  "$@" &
+  step_pid=$!
+  wait "$step_pid"
+  step_pid=
+}
 
 if [ -z "${DATABASE_URL:-}" ]; then
   rm -rf "$PWD/.pg"
-  DATABASE_URL=$(scripts/pg-throwaway.sh start "$PWD/.pg")
+  # Set before the start: a signal during it still stops whatever it started.
   started_db=1
+  DATABASE_URL=$(scripts/pg-throwaway.sh start "$PWD/.pg")
   echo "==> started a throwaway PostgreSQL: $DATABASE_URL"
 fi
 export DATABASE_URL
 
 echo "==> building wharf"
-swift build --product wharf >/dev/null
+step swift build --product wharf >/dev/null
 echo "==> wharf migrate"
 $wharf migrate
 
 echo "==> starting a worker (deploy/config/demo.json); its log goes to .wharf-demo.log"
-$wharf worker --config deploy/config/demo.json --poll-interval 500ms >.wharf-demo.log 2>&1 &
+# In a session of its own, so that Ctrl-C at the terminal reaches this script only: cleanup then
+# sends the worker a single SIGTERM. Had the worker got the SIGINT too, that SIGTERM would be its
+# second signal, and it would exit at once instead of draining.
+setsid=$(command -v setsid || true)
+$setsid $wharf worker --config deploy/config/demo.json --poll-interval 500ms >.wharf-demo.log 2>&1 &
 worker_pid=$!
 
 echo "==> enqueueing example jobs"
@@ -40,7 +74,7 @@ if command -v psql >/dev/null; then
   psql "$DATABASE_URL" -Atc "SELECT wharf.enqueue('demo.hello', '{\"from\": \"sql\"}', queue => 'default')" | sed 's/^/    enqueued job /'
 fi
 
-sleep 6
+step sleep 6
 echo
 echo "==> wharf stats"
 $wharf stats
@@ -60,7 +94,7 @@ Where to look next:
 TEXT
 
 if [ -n "${RUN_SECONDS:-}" ]; then
-  sleep "$RUN_SECONDS"
+  step sleep "$RUN_SECONDS"
 else
   echo "The worker keeps running; Ctrl-C stops it (graceful drain) and the throwaway database."
   wait "$worker_pid" || true

@@ -56,7 +56,7 @@ struct WorkerCommand: AsyncParsableCommand {
             let (configuration, handlers, fileAddress) = try makeConfiguration(environment: environment)
             let logger = try http.logger(level: connection.logLevel, environment: environment)
             let httpSettings = try http.settings(environment: environment, fileAddress: fileAddress)
-            let pool = poolSize ?? environment["WHARF_POOL_SIZE"].flatMap { Int($0) }
+            let pool = try Self.poolSize(poolSize, environment: environment)
             try await WharfWorker.run(
                 database: database, configuration: configuration, handlers: handlers, poolSize: pool, http: httpSettings,
                 version: WharfVersion.current, logger: logger)
@@ -80,7 +80,7 @@ struct WorkerCommand: AsyncParsableCommand {
             workerID: (workerID ?? environment["WHARF_WORKER_ID"]).map(WorkerID.init) ?? WorkerService.makeWorkerID(),
             queues: queueSettings)
         func duration(_ flag: String?, _ env: String, _ key: String) throws -> Duration? {
-            if let text = flag ?? environment[env] { return try DurationParsing.parse(text, field: key) }
+            if let text = flag ?? environment[env] { return try DurationParsing.parse(text, field: key, range: WorkerConfiguration.durationRange(key)) }
             return file.durations[key]
         }
         if let value = try duration(leaseTTL, "WHARF_LEASE_TTL", "lease_ttl") { configuration.leaseTTL = value }
@@ -100,6 +100,16 @@ struct WorkerCommand: AsyncParsableCommand {
         let problems = configuration.validate()
         guard problems.isEmpty else { throw ConfigError(path: config ?? "worker settings", problems: problems) }
         return (configuration, file.handlers, file.httpAddress)
+    }
+
+    /// Most connections: 1-1000, from the flag or WHARF_POOL_SIZE; `nil` lets the worker choose.
+    static func poolSize(_ flag: Int?, environment: [String: String]) throws -> Int? {
+        let source = flag != nil ? "--pool-size" : "WHARF_POOL_SIZE"
+        guard let text = flag.map(String.init) ?? environment["WHARF_POOL_SIZE"] else { return nil }
+        guard let size = Int(text.trimmingCharacters(in: .whitespaces)), (1...1000).contains(size) else {
+            throw WharfCore.ValidationError(field: source, value: text, rule: "must be a whole number from 1 to 1000")
+        }
+        return size
     }
 
     /// `default=10,mail=4` (a bare name gets the default concurrency).

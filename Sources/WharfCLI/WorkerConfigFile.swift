@@ -22,83 +22,87 @@ struct WorkerConfigFile {
     ]
     static let topKeys = ["queues", "kinds", "retry", "completion_batch_size", "retention", "http_address"] + durationKeys
 
-    /// Parses `data` (the file at `path`, named in messages); throws every problem found.
-    static func parse(_ data: Data, path: String, environment: [String: String]) throws -> WorkerConfigFile {
-        var reader = ConfigReader()
+    /// Parses `data` (the file at `path`, named in messages); throws every problem found. The
+    /// JSON syntax is checked first (line and column), then every key's type: a boolean is not a
+    /// number, a number is not a string. With `checkPaths`, exec programs and working directories
+    /// must exist on this machine (off only to read a config meant for another one).
+    static func parse(_ data: Data, path: String, environment: [String: String], checkPaths: Bool = true) throws -> WorkerConfigFile {
+        var reader = ConfigReader(checkPaths: checkPaths)
         var file = WorkerConfigFile()
-        guard let root = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
-            let text = String(decoding: data, as: UTF8.self)
-            let detail: String
-            do {
-                try JSONSyntax.check(text)
-                detail = "the top level must be a JSON object"
-            } catch {
-                detail = "\(error)"
-            }
-            throw ConfigError(path: path, problems: ["not valid JSON: \(detail)"])
+        let root: JSONValue
+        do {
+            root = try JSONValue.parse(String(decoding: data, as: UTF8.self))
+        } catch {
+            throw ConfigError(path: path, problems: ["not valid JSON: \(error)"])
+        }
+        guard case .object = root else {
+            throw ConfigError(path: path, problems: ["the top level must be a JSON object, found \(root.typeDescription)"])
         }
         reader.checkKeys(root, allowed: topKeys, at: "")
         for key in durationKeys {
-            if let value = reader.duration(root[key], at: key) { file.durations[key] = value }
+            if let value = reader.duration(root[key], at: key, range: WorkerConfiguration.durationRange(key)) { file.durations[key] = value }
         }
         if let value = root["retention"] {
-            file.retention = (value as? String) == "forever" ? .some(nil) : reader.duration(value, at: "retention").map { .some($0) }
+            file.retention = value == .string("forever") ? .some(nil) : reader.duration(value, at: "retention").map { .some($0) }
         }
         if let address = root["http_address"] {
-            if let text = address as? String { file.httpAddress = text } else { reader.problem("http_address", "must be a string such as \"127.0.0.1:9753\" or \"off\"") }
+            file.httpAddress = reader.string(address, at: "http_address", expected: "a string such as \"127.0.0.1:9753\" or \"off\"")
         }
         if let size = root["completion_batch_size"] { file.completionBatchSize = reader.int(size, at: "completion_batch_size") }
         if let policy = reader.retryPolicy(root["retry"], at: "retry") { file.retry.default = policy }
 
         if let queues = root["queues"] {
-            guard let queues = queues as? [String: Any] else {
-                reader.problem("queues", "must be an object like {\"default\": 10, \"mail\": {\"concurrency\": 4}}")
+            guard case .object(let members) = queues else {
+                reader.problem("queues", "must be an object like {\"default\": 10, \"mail\": {\"concurrency\": 4}}, found \(queues.typeDescription)")
                 return try file.finish(reader, path: path)
             }
-            for (name, value) in queues.sorted(by: { $0.key < $1.key }) {
+            for (name, value) in members.sorted(by: { $0.key < $1.key }) {
                 let at = "queues.\(name)"
-                guard let queue = reader.validated(at, { () throws(ValidationError) in try QueueName(name) }) else { continue }
+                let queue = reader.validated(at) { () throws(ValidationError) in try QueueName(name) }
                 var concurrency: Int?
-                if let number = value as? Int {
-                    concurrency = number
-                } else if let object = value as? [String: Any] {
-                    reader.checkKeys(object, allowed: ["concurrency", "retry"], at: at)
-                    concurrency = object["concurrency"].map { reader.int($0, at: "\(at).concurrency") } ?? WorkerConfiguration.QueueSettings.defaultConcurrency
-                    if let policy = reader.retryPolicy(object["retry"], at: "\(at).retry") { file.retry.byQueue[queue] = policy }
-                } else {
-                    reader.problem(at, "must be a concurrency number or an object {\"concurrency\": N, \"retry\": {...}}")
+                switch value {
+                case .integer:
+                    concurrency = reader.int(value, at: at)
+                case .object:
+                    reader.checkKeys(value, allowed: ["concurrency", "retry"], at: at)
+                    concurrency = value["concurrency"].map { reader.int($0, at: "\(at).concurrency") } ?? WorkerConfiguration.QueueSettings.defaultConcurrency
+                    if let queue, let policy = reader.retryPolicy(value["retry"], at: "\(at).retry") { file.retry.byQueue[queue] = policy }
+                default:
+                    reader.problem(at, "must be a concurrency number or an object {\"concurrency\": N, \"retry\": {...}}, found \(value.typeDescription)")
                 }
-                if let concurrency { file.queues.append(.init(name: queue, concurrency: concurrency)) }
+                if let queue, let concurrency { file.queues.append(.init(name: queue, concurrency: concurrency)) }
             }
         }
 
         if let kinds = root["kinds"] {
-            guard let kinds = kinds as? [String: Any] else {
-                reader.problem("kinds", "must be an object mapping each job kind to its handler")
+            guard case .object(let members) = kinds else {
+                reader.problem("kinds", "must be an object mapping each job kind to its handler, found \(kinds.typeDescription)")
                 return try file.finish(reader, path: path)
             }
-            for (name, value) in kinds.sorted(by: { $0.key < $1.key }) {
+            for (name, spec) in members.sorted(by: { $0.key < $1.key }) {
                 let at = "kinds.\(name)"
-                guard let kind = reader.validated(at, { () throws(ValidationError) in try JobKind(name) }) else { continue }
-                guard let spec = value as? [String: Any] else {
-                    reader.problem(at, "must be an object with \"exec\" or \"http\"")
+                let kind = reader.validated(at) { () throws(ValidationError) in try JobKind(name) }
+                guard case .object = spec else {
+                    reader.problem(at, "must be an object with \"exec\" or \"http\", found \(spec.typeDescription)")
                     continue
                 }
                 reader.checkKeys(spec, allowed: ["exec", "http", "timeout", "retry"], at: at)
-                let timeout = reader.duration(spec["timeout"], at: "\(at).timeout") ?? HandlerRegistry.defaultTimeout
-                if let policy = reader.retryPolicy(spec["retry"], at: "\(at).retry") { file.retry.byKind[kind] = policy }
+                let timeout = reader.duration(spec["timeout"], at: "\(at).timeout", range: DurationParsing.positive) ?? HandlerRegistry.defaultTimeout
+                let policy = reader.retryPolicy(spec["retry"], at: "\(at).retry")
+                var handler: (any JobHandler)?
                 switch (spec["exec"], spec["http"]) {
                 case (let exec?, nil):
-                    if let handler = reader.execHandler(exec, at: "\(at).exec") { file.handlers.register(kind, timeout: timeout, handler: handler) }
+                    handler = reader.execHandler(exec, at: "\(at).exec", environment: environment)
                 case (nil, let http?):
-                    if let handler = reader.webhookHandler(http, at: "\(at).http", environment: environment) {
-                        file.handlers.register(kind, timeout: timeout, handler: handler)
-                    }
+                    handler = reader.webhookHandler(http, at: "\(at).http", environment: environment)
                 case (nil, nil):
                     reader.problem(at, "needs a handler: \"exec\": {\"command\": [...]} or \"http\": {\"url\": ...}")
                 default:
                     reader.problem(at, "has both \"exec\" and \"http\"; choose one")
                 }
+                guard let kind else { continue }
+                if let policy { file.retry.byKind[kind] = policy }
+                if let handler { file.handlers.register(kind, timeout: timeout, handler: handler) }
             }
         }
         return try file.finish(reader, path: path)
@@ -119,14 +123,16 @@ struct ConfigError: Error, CustomStringConvertible {
     }
 }
 
-/// Collects problems while reading loosely typed JSON.
+/// Collects problems while reading JSON whose every value is type-checked.
 struct ConfigReader {
     var problems: [String] = []
+    var checkPaths = true
 
     mutating func problem(_ at: String, _ text: String) { problems.append("\(at): \(text)") }
 
-    mutating func checkKeys(_ object: [String: Any], allowed: [String], at: String) {
-        for key in object.keys.sorted() where !allowed.contains(key) {
+    mutating func checkKeys(_ object: JSONValue, allowed: [String], at: String) {
+        guard case .object(let members) = object else { return }
+        for key in members.map(\.key).sorted() where !allowed.contains(key) {
             let location = at.isEmpty ? key : "\(at).\(key)"
             if let guess = Self.nearest(key, in: allowed) {
                 problem(location, "unknown key; did you mean \"\(guess)\"?")
@@ -145,89 +151,144 @@ struct ConfigReader {
         }
     }
 
-    mutating func duration(_ value: Any?, at: String) -> Duration? {
-        guard let value else { return nil }
-        if let text = value as? String { return validated(at) { () throws(ValidationError) in try DurationParsing.parse(text, field: at) } }
-        if let number = value as? Double { return validated(at) { () throws(ValidationError) in try DurationParsing.parse(String(number), field: at) } }
-        problem(at, "must be a duration string like \"30s\"")
+    mutating func string(_ value: JSONValue, at: String, expected: String) -> String? {
+        if case .string(let text) = value { return text }
+        problem(at, "must be \(expected), found \(value.typeDescription)")
         return nil
     }
 
-    mutating func int(_ value: Any, at: String) -> Int? {
-        if let number = value as? Int { return number }
-        problem(at, "must be a whole number")
-        return nil
-    }
-
-    mutating func retryPolicy(_ value: Any?, at: String) -> RetryPolicy? {
-        guard let value else { return nil }
-        guard let object = value as? [String: Any] else {
-            problem(at, "must be an object like {\"base\": \"1s\", \"cap\": \"1h\", \"max_attempts\": 10, \"jitter\": \"full\"}")
+    mutating func duration(_ value: JSONValue?, at: String, range: ClosedRange<Duration> = DurationParsing.anyLength) -> Duration? {
+        switch value {
+        case nil: return nil
+        case .string(let text)?: return validated(at) { () throws(ValidationError) in try DurationParsing.parse(text, field: at, range: range) }
+        case .integer(let number)?: return validated(at) { () throws(ValidationError) in try DurationParsing.check(seconds: Double(number), field: at, range: range) }
+        case .number(let number)?: return validated(at) { () throws(ValidationError) in try DurationParsing.check(seconds: number, field: at, range: range) }
+        case let other?:
+            problem(at, "must be a duration string like \"30s\", found \(other.typeDescription)")
             return nil
         }
-        checkKeys(object, allowed: ["base", "cap", "max_attempts", "jitter"], at: at)
-        let base = duration(object["base"], at: "\(at).base") ?? RetryPolicy.defaultBase
-        let cap = duration(object["cap"], at: "\(at).cap") ?? RetryPolicy.defaultCap
-        let maxAttempts = object["max_attempts"].flatMap { int($0, at: "\(at).max_attempts") }
-        var jitter = RetryPolicy.Jitter.full
-        if let text = object["jitter"] {
-            guard let text = text as? String, let parsed = RetryPolicy.Jitter(rawValue: text) else {
-                problem("\(at).jitter", "must be \"full\" or \"none\"")
-                return nil
-            }
-            jitter = parsed
+    }
+
+    mutating func int(_ value: JSONValue, at: String) -> Int? {
+        if case .integer(let number) = value { return number }
+        problem(at, "must be a whole number, found \(value.typeDescription)")
+        return nil
+    }
+
+    mutating func retryPolicy(_ value: JSONValue?, at: String) -> RetryPolicy? {
+        guard let value else { return nil }
+        guard case .object = value else {
+            problem(at, "must be an object like {\"base\": \"1s\", \"cap\": \"1h\", \"max_attempts\": 10, \"jitter\": \"full\"}, found \(value.typeDescription)")
+            return nil
         }
+        checkKeys(value, allowed: ["base", "cap", "max_attempts", "jitter"], at: at)
+        let before = problems.count
+        let base = duration(value["base"], at: "\(at).base", range: DurationParsing.positive) ?? RetryPolicy.defaultBase
+        let cap = duration(value["cap"], at: "\(at).cap", range: DurationParsing.positive) ?? RetryPolicy.defaultCap
+        let maxAttempts = value["max_attempts"].flatMap { int($0, at: "\(at).max_attempts") }
+        var jitter = RetryPolicy.Jitter.full
+        if let text = value["jitter"] {
+            if case .string(let name) = text, let parsed = RetryPolicy.Jitter(rawValue: name) {
+                jitter = parsed
+            } else {
+                problem("\(at).jitter", "must be \"full\" or \"none\", found \(text.typeDescription)")
+            }
+        }
+        for rule in RetryPolicy.problems(base: base, cap: cap, maxAttempts: maxAttempts) { problem(at, rule.description) }
+        guard problems.count == before else { return nil }
         return validated(at) { () throws(ValidationError) in try RetryPolicy(base: base, cap: cap, maxAttempts: maxAttempts, jitter: jitter) }
     }
 
-    mutating func execHandler(_ value: Any, at: String) -> ExecHandler? {
-        guard let object = value as? [String: Any] else {
-            problem(at, "must be an object like {\"command\": [\"/usr/local/bin/job\", \"--flag\"]}")
+    /// An object of string values (`env`, `headers`).
+    mutating func stringMap(_ value: JSONValue?, at: String) -> [String: String]? {
+        guard let value else { return [:] }
+        guard case .object(let members) = value else {
+            problem(at, "must be an object of string values, found \(value.typeDescription)")
             return nil
         }
-        checkKeys(object, allowed: ["command", "env", "working_directory", "kill_grace"], at: at)
-        guard let command = object["command"] as? [String], let program = command.first, !program.isEmpty else {
-            problem("\(at).command", "must be a non-empty array of strings (argv; no shell is involved)")
-            return nil
-        }
-        var environment: [String: String] = [:]
-        if let env = object["env"] {
-            guard let env = env as? [String: String] else {
-                problem("\(at).env", "must be an object of string values")
-                return nil
+        var result: [String: String] = [:]
+        var ok = true
+        for (key, item) in members {
+            if case .string(let text) = item { result[key] = text } else {
+                problem("\(at).\(key)", "must be a string, found \(item.typeDescription)")
+                ok = false
             }
-            environment = env
         }
-        let workingDirectory = object["working_directory"] as? String
-        let killGrace = duration(object["kill_grace"], at: "\(at).kill_grace") ?? .seconds(2)
-        return ExecHandler(command: command, environment: environment, workingDirectory: workingDirectory, killGrace: killGrace)
+        return ok ? result : nil
     }
 
-    mutating func webhookHandler(_ value: Any, at: String, environment: [String: String]) -> WebhookHandler? {
-        guard let object = value as? [String: Any] else {
-            problem(at, "must be an object like {\"url\": \"https://…\", \"secret_file\": \"/etc/wharf/secret\"}")
+    /// The exec handler, with its program and working directory checked now, at start-up,
+    /// rather than as a failure of every job of the kind.
+    mutating func execHandler(_ value: JSONValue, at: String, environment: [String: String]) -> ExecHandler? {
+        guard case .object = value else {
+            problem(at, "must be an object like {\"command\": [\"/usr/local/bin/job\", \"--flag\"]}, found \(value.typeDescription)")
             return nil
         }
-        checkKeys(object, allowed: ["url", "secret_file", "secret_env", "headers"], at: at)
-        guard let url = object["url"] as? String, let parsed = URL(string: url), ["http", "https"].contains(parsed.scheme ?? "") else {
-            problem("\(at).url", "must be an http:// or https:// URL")
+        checkKeys(value, allowed: ["command", "env", "working_directory", "kill_grace"], at: at)
+        let before = problems.count
+        var command: [String] = []
+        if case .array(let items)? = value["command"], !items.isEmpty {
+            for (index, item) in items.enumerated() {
+                if case .string(let text) = item { command.append(text) } else {
+                    problem("\(at).command[\(index)]", "must be a string, found \(item.typeDescription)")
+                }
+            }
+        } else {
+            problem("\(at).command", "must be a non-empty array of strings (argv; no shell is involved)")
+        }
+        let variables = stringMap(value["env"], at: "\(at).env")
+        var workingDirectory: String?
+        if let directory = value["working_directory"] {
+            workingDirectory = string(directory, at: "\(at).working_directory", expected: "a directory path")
+        }
+        let killGrace = duration(value["kill_grace"], at: "\(at).kill_grace") ?? .seconds(2)
+        if checkPaths, let directory = workingDirectory, let problemText = StartupChecks.directoryProblem(directory) {
+            problem("\(at).working_directory", problemText)
+        }
+        if checkPaths, let program = command.first, let problemText = StartupChecks.programProblem(program, path: environment["PATH"], workingDirectory: workingDirectory) {
+            problem("\(at).command[0]", problemText)
+        }
+        guard problems.count == before, let variables else { return nil }
+        return ExecHandler(command: command, environment: variables, workingDirectory: workingDirectory, killGrace: killGrace)
+    }
+
+    mutating func webhookHandler(_ value: JSONValue, at: String, environment: [String: String]) -> WebhookHandler? {
+        guard case .object = value else {
+            problem(at, "must be an object like {\"url\": \"https://…\", \"secret_file\": \"/etc/wharf/secret\"}, found \(value.typeDescription)")
             return nil
         }
-        var secret: [UInt8]?
-        if let file = object["secret_file"] as? String {
-            guard let data = FileManager.default.contents(atPath: file) else {
-                problem("\(at).secret_file", "cannot read \(file)")
-                return nil
-            }
-            secret = Array(String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines).utf8)
-        } else if let name = object["secret_env"] as? String {
-            guard let value = environment[name], !value.isEmpty else {
-                problem("\(at).secret_env", "environment variable \(name) is not set")
-                return nil
-            }
-            secret = Array(value.utf8)
+        checkKeys(value, allowed: ["url", "secret_file", "secret_env", "headers"], at: at)
+        let before = problems.count
+        var url: String?
+        if let text = value["url"].flatMap({ string($0, at: "\(at).url", expected: "an http:// or https:// URL") }) {
+            if let problemText = StartupChecks.urlProblem(text) { problem("\(at).url", problemText) } else { url = text }
+        } else if value["url"] == nil {
+            problem("\(at).url", "is required: an http:// or https:// URL")
         }
-        let headers = object["headers"] as? [String: String] ?? [:]
+        var secret: Secret?
+        switch (value["secret_file"], value["secret_env"]) {
+        case (let file?, nil):
+            if let file = string(file, at: "\(at).secret_file", expected: "a file path") {
+                if let data = FileManager.default.contents(atPath: file) {
+                    secret = Secret(String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
+                    if secret?.isEmpty == true { problem("\(at).secret_file", "\(file) is empty") }
+                } else {
+                    problem("\(at).secret_file", "cannot read \(file) (does it exist, and may this user read it?)")
+                }
+            }
+        case (nil, let name?):
+            if let name = string(name, at: "\(at).secret_env", expected: "an environment variable name") {
+                if let text = environment[name], !text.isEmpty { secret = Secret(text) } else {
+                    problem("\(at).secret_env", "environment variable \(name) is not set")
+                }
+            }
+        case (nil, nil):
+            break
+        default:
+            problem(at, "has both \"secret_file\" and \"secret_env\"; choose one")
+        }
+        let headers = stringMap(value["headers"], at: "\(at).headers")
+        guard problems.count == before, let url, let headers else { return nil }
         return WebhookHandler(url: url, secret: secret, headers: headers)
     }
 

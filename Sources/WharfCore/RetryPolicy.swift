@@ -29,16 +29,25 @@ public struct RetryPolicy: Sendable, Equatable {
     public init(base: Duration = defaultBase, cap: Duration = defaultCap, maxAttempts: Int? = nil, jitter: Jitter = .full)
         throws(ValidationError)
     {
-        guard base > .zero else {
-            throw ValidationError(field: "retry.base", value: "\(base)", rule: "must be greater than zero")
-        }
-        guard cap >= base else {
-            throw ValidationError(field: "retry.cap", value: "\(cap)", rule: "must be at least retry.base (\(base))")
-        }
-        if let maxAttempts, !(1...1000).contains(maxAttempts) {
-            throw ValidationError(field: "retry.max_attempts", value: String(maxAttempts), rule: "must be between 1 and 1000")
-        }
+        if let first = Self.problems(base: base, cap: cap, maxAttempts: maxAttempts).first { throw first }
         self.base = base; self.cap = cap; self.maxAttempts = maxAttempts; self.jitter = jitter
+    }
+
+    /// Every rule these values break, not just the first (a config file reports them all).
+    public static func problems(base: Duration, cap: Duration, maxAttempts: Int?) -> [ValidationError] {
+        var problems: [ValidationError] = []
+        if !DurationParsing.positive.contains(base) {
+            problems.append(ValidationError(field: "retry.base", value: "\(base)", rule: "must be from 1ms to \(DurationParsing.describe(DurationParsing.maximum))"))
+        }
+        if !DurationParsing.positive.contains(cap) {
+            problems.append(ValidationError(field: "retry.cap", value: "\(cap)", rule: "must be from 1ms to \(DurationParsing.describe(DurationParsing.maximum))"))
+        } else if cap < base {
+            problems.append(ValidationError(field: "retry.cap", value: "\(cap)", rule: "must be at least retry.base (\(base))"))
+        }
+        if let maxAttempts, !EnqueueOptions.maxAttemptsRange.contains(maxAttempts) {
+            problems.append(ValidationError(field: "retry.max_attempts", value: String(maxAttempts), rule: "must be between 1 and 1000"))
+        }
+        return problems
     }
 
     /// 1 s base, 1 h cap, full jitter, the job's own max attempts.

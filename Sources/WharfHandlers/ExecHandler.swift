@@ -18,8 +18,10 @@ import SystemPackage
 /// | 65 (EX_DATAERR) | permanent failure: dead-lettered at once |
 /// | anything else, or killed by a signal | failed attempt, retried while attempts remain |
 ///
-/// The worker's `DATABASE_URL` and `WHARF_*` settings are removed from the environment the
-/// command inherits; pass what it needs through `environment`.
+/// The command does not inherit the worker's environment, which holds its secrets
+/// (`DATABASE_URL`, `PGPASSWORD`, whatever `secret_env` names). It gets only the variables in
+/// ``inheritedVariables`` (those set for the worker), the job's `WHARF_JOB_*` identity and
+/// `WHARF_IDEMPOTENCY_KEY`, and then ``environment`` from the config, which wins over both.
 ///
 /// The command runs in a session of its own, so a timeout, a lost lease or a shutdown stops
 /// the whole process group it started (SIGTERM, then SIGKILL after ``killGrace``), not just the
@@ -31,6 +33,21 @@ public struct ExecHandler: JobHandler {
     public var workingDirectory: String?
     /// Time between SIGTERM and SIGKILL when the run is stopped. Default 2 s.
     public var killGrace: Duration
+
+    /// The worker's variables a command inherits: where to find programs, the locale, the time
+    /// zone, the temporary directory and who it runs as. Nothing else (docs/operations.md).
+    public static let inheritedVariables: Set<String> = [
+        "PATH", "HOME", "USER", "LOGNAME", "LANG", "LANGUAGE", "TZ", "TMPDIR", "TERM",
+        "LC_ALL", "LC_CTYPE", "LC_MESSAGES", "LC_NUMERIC", "LC_TIME", "LC_COLLATE", "LC_MONETARY",
+    ]
+
+    /// The environment a command runs with, from the worker's own.
+    public static func childEnvironment(worker: [String: String], job: [String: String], configured: [String: String]) -> [String: String] {
+        var result = worker.filter { inheritedVariables.contains($0.key) }
+        result.merge(job) { $1 }
+        result.merge(configured) { $1 }
+        return result
+    }
 
     public static let retryExitCode: Int32 = 75
     public static let permanentFailureExitCode: Int32 = 65
@@ -80,22 +97,18 @@ public struct ExecHandler: JobHandler {
             .send(signal: .kill, toProcessGroup: true, allowedDurationToNextStep: .milliseconds(100)),
         ]
         let job = context.job
-        var jobEnvironment: [Environment.Key: String?] = [
+        let jobVariables = [
             "WHARF_JOB_ID": job.id.description, "WHARF_JOB_KIND": job.kind.rawValue, "WHARF_JOB_QUEUE": job.queue.rawValue,
             "WHARF_JOB_ATTEMPT": String(job.attempt), "WHARF_JOB_MAX_ATTEMPTS": String(job.maxAttempts),
             "WHARF_IDEMPOTENCY_KEY": context.idempotencyKey,
         ]
-        // The worker's own settings stay out of the command's environment: DATABASE_URL carries a
-        // password and WHARF_* may carry secrets. Pass what a command needs through "env".
-        for key in ProcessInfo.processInfo.environment.keys where key == "DATABASE_URL" || (key.hasPrefix("WHARF_") && jobEnvironment[Environment.Key(stringLiteral: key)] == nil) {
-            jobEnvironment[Environment.Key(stringLiteral: key)] = .some(nil)
-        }
-        for (key, value) in environment { jobEnvironment[Environment.Key(stringLiteral: key)] = value }
+        let variables = Self.childEnvironment(worker: ProcessInfo.processInfo.environment, job: jobVariables, configured: environment)
+        let childEnvironment = Dictionary(uniqueKeysWithValues: variables.map { (Environment.Key(stringLiteral: $0.key), $0.value) })
         let executable: Executable = program.contains("/") ? .path(FilePath(program)) : .name(program)
 
         let result = try await Subprocess.run(
             executable, arguments: Arguments(Array(command.dropFirst())),
-            environment: .inherit.updating(jobEnvironment),
+            environment: .custom(childEnvironment),
             workingDirectory: workingDirectory.map { FilePath($0) },
             platformOptions: options,
             input: .fileDescriptor(try Self.payloadFile(job.payload.json), closeAfterSpawningProcess: true),

@@ -4,7 +4,7 @@ import Foundation
 import NIOCore
 import NIOFoundationCompat
 import NIOHTTP1
-import WharfCore
+public import WharfCore
 
 /// Delivers a job as an HTTP POST of its payload to a fixed URL (webhooks out).
 ///
@@ -14,14 +14,15 @@ import WharfCore
 /// `Retry-After`); other 4xx permanent failure; timeouts and connection errors retry.
 public struct WebhookHandler: JobHandler {
     public var url: String
-    public var secret: [UInt8]?
+    /// The signing key; prints as `<redacted>`.
+    public var secret: Secret?
     public var headers: [String: String]
     let client: HTTPClient
 
     /// Longest response-body excerpt kept in an error text.
     public static let bodyExcerptBytes = 512
 
-    public init(url: String, secret: [UInt8]?, headers: [String: String] = [:], client: HTTPClient = .shared) {
+    public init(url: String, secret: Secret?, headers: [String: String] = [:], client: HTTPClient = .shared) {
         self.url = url
         self.secret = secret
         self.headers = headers
@@ -42,7 +43,7 @@ public struct WebhookHandler: JobHandler {
         for (name, value) in headers { request.headers.replaceOrAdd(name: name, value: value) }
         if let secret {
             let timestamp = Int64(saturating: Date().timeIntervalSince1970.rounded(.down))
-            request.headers.add(name: WebhookSignature.headerName, value: WebhookSignature.header(secret: secret, timestamp: timestamp, body: body))
+            request.headers.add(name: WebhookSignature.headerName, value: WebhookSignature.header(secret: secret.revealedBytes, timestamp: timestamp, body: body))
         }
         request.body = .bytes(ByteBuffer(bytes: body))
 

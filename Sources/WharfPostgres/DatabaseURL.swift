@@ -1,4 +1,5 @@
 import Foundation
+public import WharfCore
 public import PostgresNIO
 import NIOSSL
 
@@ -11,7 +12,8 @@ public struct DatabaseURL: Sendable, Equatable {
     public var host: String
     public var port: Int
     public var user: String
-    public var password: String?
+    /// Prints as `<redacted>`, and so does a `DatabaseURL` holding it.
+    public var password: Secret?
     public var database: String
     public var sslMode: SSLMode
     /// Schema holding the Wharf tables. Default `wharf`.
@@ -36,7 +38,7 @@ public struct DatabaseURL: Sendable, Equatable {
         self.port = components.port ?? Self.defaultPort
         guard (1...65535).contains(port) else { throw .invalidURL("port \(port) is out of range") }
         self.user = components.user.flatMap { $0.removingPercentEncoding } ?? "postgres"
-        self.password = components.password.flatMap { $0.removingPercentEncoding }
+        self.password = components.password.flatMap { $0.removingPercentEncoding }.map(Secret.init)
         let path = components.path.hasPrefix("/") ? String(components.path.dropFirst()) : components.path
         self.database = path.isEmpty ? user : (path.removingPercentEncoding ?? path)
         var sslMode = SSLMode.prefer
@@ -71,17 +73,26 @@ public struct DatabaseURL: Sendable, Equatable {
             && name.unicodeScalars.allSatisfy { lower.contains($0) || digits.contains($0) || $0 == "_" }
     }
 
-    /// The URL with any password replaced, for messages.
-    static func redacted(_ text: String) -> String {
-        guard var components = URLComponents(string: text), components.password != nil else { return text }
-        components.password = "***"
-        return components.string ?? text
+    /// The URL with any password replaced, for messages. Works on text that is not a valid URL
+    /// too (that is when it gets echoed): everything between `://` and the last `@` before the
+    /// host is treated as credentials, and whatever follows the user name's `:` is dropped.
+    public static func redacted(_ text: String) -> String {
+        guard let schemeEnd = text.range(of: "://") else {
+            // Not URL-shaped at all: a password could be anywhere, so show only its shape.
+            return text.contains("@") || text.contains(":") ? "<\(text.count) characters, redacted>" : text
+        }
+        let rest = text[schemeEnd.upperBound...]
+        let authorityEnd = rest.firstIndex(where: { $0 == "/" || $0 == "?" || $0 == "#" }) ?? rest.endIndex
+        guard let at = rest[..<authorityEnd].lastIndex(of: "@") else { return text }
+        let credentials = rest[..<at]
+        guard let colon = credentials.firstIndex(of: ":") else { return text }
+        return String(text[..<colon]) + ":" + Secret.redacted + String(rest[at...])
     }
 
     /// A pooled client configuration. `poolSize` is the most connections it opens.
     public func clientConfiguration(poolSize: Int = 10) -> PostgresClient.Configuration {
         var config = PostgresClient.Configuration(
-            host: host, port: port, username: user, password: password, database: database, tls: tls)
+            host: host, port: port, username: user, password: password?.revealedText, database: database, tls: tls)
         config.options.additionalStartupParameters = [("search_path", schema), ("application_name", "wharf")]
         config.options.maximumConnections = max(1, poolSize)
         config.options.connectTimeout = .seconds(5)
@@ -97,7 +108,7 @@ public struct DatabaseURL: Sendable, Equatable {
             case .require: .require(try NIOSSLContext(configuration: tlsConfiguration))
             }
         var config = PostgresConnection.Configuration(
-            host: host, port: port, username: user, password: password, database: database, tls: tls)
+            host: host, port: port, username: user, password: password?.revealedText, database: database, tls: tls)
         config.options.additionalStartupParameters = [("search_path", schema), ("application_name", "wharf")]
         config.options.connectTimeout = TimeAmount.seconds(5)
         return config

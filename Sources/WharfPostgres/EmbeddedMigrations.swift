@@ -309,11 +309,18 @@ enum EmbeddedMigrations {
             -- range the CLI and the API already enforce (WharfCore's JobPayload and Timestamps), and the
             -- table gets the run_at range as a CHECK, the last line for writes that bypass the function.
 
-            -- NOT VALID: checked for every new or updated row from now on, without scanning (or failing
-            -- on) rows written before. The runtime copes with such rows anyway (docs/operations.md).
+            -- Rows written before this migration with a run_at outside the range (-infinity, year 1) are
+            -- moved to its nearest end first: a time that early meant "as soon as possible", and it stays
+            -- so. Without this, the constraint could not be added, or (NOT VALID) every later UPDATE of
+            -- such a row, its claim included, would fail. One scan of each table, at migration time.
+            UPDATE jobs SET run_at = greatest(least(run_at, '9999-12-31 23:59:59+00'), '1970-01-01 00:00:00+00')
+            WHERE NOT (run_at BETWEEN '1970-01-01 00:00:00+00' AND '9999-12-31 23:59:59+00');
+            UPDATE dead_jobs SET run_at = greatest(least(run_at, '9999-12-31 23:59:59+00'), '1970-01-01 00:00:00+00')
+            WHERE NOT (run_at BETWEEN '1970-01-01 00:00:00+00' AND '9999-12-31 23:59:59+00');
+
             ALTER TABLE jobs
                 ADD CONSTRAINT jobs_run_at_range
-                CHECK (run_at BETWEEN '1970-01-01 00:00:00+00' AND '9999-12-31 23:59:59+00') NOT VALID;
+                CHECK (run_at BETWEEN '1970-01-01 00:00:00+00' AND '9999-12-31 23:59:59+00');
 
             -- enqueue(kind, payload, queue, priority, run_at, max_attempts, unique_key) → job id: as in
             -- 0001, plus the payload limit and the run_at range.

@@ -56,6 +56,12 @@ public struct WorkerConfiguration: Sendable, Equatable {
         self.queues = queues
     }
 
+    /// What a duration setting of this name accepts when parsed: zero and up for the grace
+    /// period, otherwise greater than zero; ``validate()`` adds the rules between settings.
+    public static func durationRange(_ key: String) -> ClosedRange<Duration> {
+        key == "grace_period" ? DurationParsing.anyLength : DurationParsing.positive
+    }
+
     public var effectiveStaleWorkerAfter: Duration { staleWorkerAfter ?? leaseTTL * 3 }
     public var totalConcurrency: Int { queues.reduce(0) { $0 + $1.concurrency } }
 

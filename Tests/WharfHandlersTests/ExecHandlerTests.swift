@@ -20,17 +20,31 @@ struct ExecHandlerTests {
         #expect(try String(contentsOfFile: out, encoding: .utf8) == "{\"n\": 1}42 report.build 3 wharf-job-42 configured\n")
     }
 
-    @Test("the worker's database URL and WHARF_ settings are not passed to commands")
+    @Test("commands get an allow-listed environment: none of the worker's secrets, whatever their names")
     func workerSecretsStayOut() async throws {
         let out = temporaryPath("env.txt")
         defer { try? FileManager.default.removeItem(atPath: out) }
-        setenv("WHARF_WEBHOOK_SECRET", "do-not-leak", 1)
-        defer { unsetenv("WHARF_WEBHOOK_SECRET") }
-        _ = try await ExecHandler(command: ["/bin/sh", "-c", "env > \(out)"]).handle(context())
+        let planted = ["WHARF_WEBHOOK_SECRET", "PGPASSWORD", "HOOK_SIGNING_KEY"]
+        for name in planted { setenv(name, "do-not-leak", 1) }
+        defer { for name in planted { unsetenv(name) } }
+        _ = try await ExecHandler(command: ["/bin/sh", "-c", "env > \(out)"], environment: ["CONFIGURED": "yes"]).handle(context())
         let env = try String(contentsOfFile: out, encoding: .utf8)
         #expect(!env.contains("do-not-leak"))
         #expect(!env.contains("DATABASE_URL="))
         #expect(env.contains("WHARF_JOB_ID=42"))
+        #expect(env.contains("CONFIGURED=yes"))
+        // sh adds PWD, SHLVL and _ itself; everything else must be on the list or the job's.
+        let names = env.split(separator: "\n").compactMap { $0.split(separator: "=", maxSplits: 1).first.map(String.init) }
+        let allowed = ExecHandler.inheritedVariables.union(["CONFIGURED", "PWD", "SHLVL", "_", "OLDPWD"])
+        #expect(names.filter { !allowed.contains($0) && !$0.hasPrefix("WHARF_JOB_") && $0 != "WHARF_IDEMPOTENCY_KEY" } == [])
+    }
+
+    @Test("the child environment: allow-listed worker variables, then the job's, then the configured ones win")
+    func childEnvironmentOrder() {
+        let env = ExecHandler.childEnvironment(
+            worker: ["PATH": "/bin", "DATABASE_URL": "postgres://u:pw@h/db", "AWS_SECRET_ACCESS_KEY": "x", "TZ": "UTC"],
+            job: ["WHARF_JOB_ID": "7"], configured: ["TZ": "Europe/Berlin", "API_KEY": "given on purpose"])
+        #expect(env == ["PATH": "/bin", "TZ": "Europe/Berlin", "WHARF_JOB_ID": "7", "API_KEY": "given on purpose"])
     }
 
     @Test(

@@ -64,7 +64,7 @@ struct WebhookHandlerTests {
     func successAndSignature() async throws {
         let receiver = try await Receiver.start(secret: "s3cret")
         defer { receiver.stop() }
-        let handler = WebhookHandler(url: "http://127.0.0.1:\(receiver.port)/status/204", secret: Array("s3cret".utf8))
+        let handler = WebhookHandler(url: "http://127.0.0.1:\(receiver.port)/status/204", secret: Secret("s3cret"))
         #expect(try await handler.handle(context(kind: "invoice.paid", payload: "{\"invoice\": 9}", attempt: 2)) == .success)
         let request = try #require(receiver.requests.first)
         let headers = try #require(request["headers"] as? [String: String])
@@ -80,7 +80,7 @@ struct WebhookHandlerTests {
     func wrongSecretDoesNotVerify() async throws {
         let receiver = try await Receiver.start(secret: "expected")
         defer { receiver.stop() }
-        _ = try await WebhookHandler(url: "http://127.0.0.1:\(receiver.port)/status/200", secret: Array("other".utf8)).handle(context())
+        _ = try await WebhookHandler(url: "http://127.0.0.1:\(receiver.port)/status/200", secret: Secret("other")).handle(context())
         #expect(receiver.requests.first?["signature_ok"] as? Bool == false)
     }
 

@@ -102,6 +102,10 @@ struct JobClaim: PostgresPreparedStatement {
     // claims: the fence is the (id, token) pair, and two claims of one job always come from
     // different statements, so they never share a token. (nextval per row cost about 9 µs a
     // row, more than any other part of the claim: docs/benchmarks.md.)
+    // least(attempt, 1000) + 1: a no-op for every row the schema's checks let in (attempt <
+    // max_attempts <= 1000), and for a row edited by hand to attempt 2147483647 it keeps the
+    // statement from failing with "integer out of range", which would stop the whole queue.
+    // Such a job runs once more over its limit and is then dead-lettered.
     static let sql = """
         WITH token AS MATERIALIZED (SELECT nextval('lease_token_seq') AS value),
         picked AS (
@@ -115,12 +119,12 @@ struct JobClaim: PostgresPreparedStatement {
         )
         UPDATE jobs AS j SET
             state = 'running',
-            attempt = j.attempt + 1,
+            attempt = least(j.attempt, 1000) + 1,
             lease_owner = $3,
             lease_token = (SELECT value FROM token),
             lease_expires_at = now() + $4::bigint * interval '1 microsecond',
             started_at = now(),
-            history = j.history || history_entry('claimed', 'available', 'running', j.attempt + 1, $3)
+            history = j.history || history_entry('claimed', 'available', 'running', least(j.attempt, 1000) + 1, $3)
         -- id = ANY(ARRAY(...)) rather than a join with picked: as a join, the generic plan of
         -- this prepared statement (which plans LIMIT $2 as 10% of the table) merge-joined
         -- through jobs_pkey from its first id, i.e. through every finished row on each claim.
