@@ -56,7 +56,7 @@ enum JobPlan: Equatable, Sendable {
             switch roll {
             case 0..<40: return .transient(failures: Int.random(in: 1...3, using: &rng))
             case 40..<70: return .alwaysFails
-            case 70..<75: return .outlivesLease(ms: Int(Double(leaseTTLMillis) * Double.random(in: 1.5...2.5, using: &rng)))
+            case 70..<75: return .outlivesLease(ms: Int(saturating: Double(leaseTTLMillis) * Double.random(in: 1.5...2.5, using: &rng)))
             case 75..<85: return .timesOutOnce
             default: return .succeeds(ms: Int.random(in: 0...5, using: &rng))
             }

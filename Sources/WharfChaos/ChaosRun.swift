@@ -142,7 +142,7 @@ final class ChaosRun: Sendable {
         var step = 0
         while true {
             let wait = short ? 2.0 : random(1.0...4.0)
-            try? await Task.sleep(for: .milliseconds(Int(wait * 1000)))
+            try? await Task.sleep(for: .milliseconds(Int(saturating: wait * 1000)))
             let (done, restarted, held) = state.withLock { ($0.producerDone, $0.restartedPostgres, $0.heldXmin) }
             if short && step >= fixed.count { return }
             if !short && done { return }
@@ -182,7 +182,7 @@ final class ChaosRun: Sendable {
             slot.process.signal(SIGSTOP)
             record(Disruption(kind: .freeze, at: now, worker: slot.id, detail: String(format: "for %.1fs (lease TTL %.1fs)", frozen, Double(leaseTTLMillis) / 1000)))
             Task {
-                try? await Task.sleep(for: .milliseconds(Int(frozen * 1000)))
+                try? await Task.sleep(for: .milliseconds(Int(saturating: frozen * 1000)))
                 slot.process.signal(SIGCONT)
             }
         case .drain:

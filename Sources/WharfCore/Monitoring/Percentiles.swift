@@ -6,7 +6,7 @@ public enum Percentiles {
         guard !samples.isEmpty else { return quantiles.map { _ in nil } }
         let sorted = samples.sorted()
         return quantiles.map { q in
-            let rank = Int((min(max(q, 0), 1) * Double(sorted.count)).rounded(.up))
+            let rank = Int(saturating: (min(max(q, 0), 1) * Double(sorted.count)).rounded(.up))
             return sorted[max(0, min(sorted.count - 1, rank - 1))]
         }
     }
