@@ -101,6 +101,11 @@ enum TestWorker {
         handlers.register(try JobKind("doomed"), timeout: timeout, handler: ClosureHandler { context in
             .failure("doomed job, attempt \(context.job.attempt)")
         })
+        // Traps on purpose: the crash-handling test checks that a crashing worker exits promptly
+        // (no hanging backtrace) under the environment the systemd units set.
+        handlers.register(try JobKind("crash"), timeout: timeout, handler: ClosureHandler { context in
+            fatalError("deliberate crash in job \(context.job.id) (test kind \"crash\")")
+        })
 
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await sink.run() }

@@ -71,12 +71,12 @@ struct ObservabilityTests {
                 }
                 // The sampler reads every 5 s: wait until it has seen the settled state.
                 try await expectEventually("the sampler caught up", timeout: .seconds(20)) {
-                    let (status, body) = try await get("\(base)/api/v1/queues")
+                    let (status, body) = try await httpGet("\(base)/api/v1/queues")
                     return status == 200 && String(decoding: body, as: UTF8.self).contains(#""dead":2"#)
                 }
 
                 // /metrics: valid for promtool, with the series that matter.
-                let (status, metricsBody) = try await get("\(base)/metrics")
+                let (status, metricsBody) = try await httpGet("\(base)/metrics")
                 #expect(status == 200)
                 let metrics = String(decoding: metricsBody, as: UTF8.self)
                 let metricsFile = try artifact("metrics.txt", metricsBody)
@@ -101,9 +101,9 @@ struct ObservabilityTests {
                     (#"wharf_build_info{version="0.1.0"}"#, 1),
                 ]
                 for (series, value) in expected {
-                    #expect(sample(metrics, series) == value, "\(series) in:\n\(metrics.split(separator: "\n").filter { !$0.hasPrefix("#") }.prefix(200).joined(separator: "\n"))")
+                    #expect(metricSample(metrics, series) == value, "\(series) in:\n\(metrics.split(separator: "\n").filter { !$0.hasPrefix("#") }.prefix(200).joined(separator: "\n"))")
                 }
-                #expect((sample(metrics, #"wharf_queue_oldest_available_age_seconds{queue="backlog"}"#) ?? 0) > 0)
+                #expect((metricSample(metrics, #"wharf_queue_oldest_available_age_seconds{queue="backlog"}"#) ?? 0) > 0)
                 #expect(!metrics.contains("job_id"), "no per-job labels")
 
                 // The dashboard in a real browser: its numbers are the database's.
@@ -146,7 +146,7 @@ struct ObservabilityTests {
                 // Graceful shutdown: not ready any more while running jobs get their grace period.
                 worker.signal(SIGTERM)
                 try await expectEventually("/readyz answers 503 while draining", timeout: .seconds(8)) {
-                    (try? await get("\(base)/readyz"))?.0 == 503
+                    (try? await httpGet("\(base)/readyz"))?.0 == 503
                 }
                 #expect(await worker.waitForExit(timeout: .seconds(30)) == 0, "\(worker.terminationDescription)")
             }
@@ -157,21 +157,6 @@ struct ObservabilityTests {
 
     func count(_ db: TestDatabase, _ sql: String) async throws -> Int {
         try await int(db, PostgresQuery(unsafeSQL: sql))
-    }
-
-    func get(_ url: String) async throws -> (Int, Data) {
-        var request = URLRequest(url: try #require(URL(string: url)))
-        request.timeoutInterval = 5
-        let (data, response) = try await URLSession.shared.data(for: request)
-        return ((response as? HTTPURLResponse)?.statusCode ?? 0, data)
-    }
-
-    /// The value of one series in Prometheus text (first match, exact name and labels).
-    func sample(_ text: String, _ series: String) -> Double? {
-        for line in text.split(separator: "\n") where line.hasPrefix(series + " ") {
-            return Double(line.dropFirst(series.count + 1))
-        }
-        return nil
     }
 
     /// The number in a queue row's cell of the dashboard DOM.

@@ -1,6 +1,10 @@
 import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
 import PostgresNIO
 import WharfCore
+import Testing
 import WharfTesting
 
 /// Sink tables the test worker's handlers write to (see Sources/WharfTestWorker).
@@ -33,4 +37,20 @@ func int(_ db: TestDatabase, _ query: PostgresQuery) async throws -> Int {
 func withProcesses<T>(_ processes: [WorkerProcess], _ body: () async throws -> T) async throws -> T {
     defer { processes.forEach { $0.terminate() } }
     return try await body()
+}
+
+/// GET `url` with a 5 s timeout: status and body.
+func httpGet(_ url: String) async throws -> (Int, Data) {
+    var request = URLRequest(url: try #require(URL(string: url)))
+    request.timeoutInterval = 5
+    let (data, response) = try await URLSession.shared.data(for: request)
+    return ((response as? HTTPURLResponse)?.statusCode ?? 0, data)
+}
+
+/// The value of one series in Prometheus text (first match, exact name and labels).
+func metricSample(_ text: String, _ series: String) -> Double? {
+    for line in text.split(separator: "\n") where line.hasPrefix(series + " ") {
+        return Double(line.dropFirst(series.count + 1))
+    }
+    return nil
 }
