@@ -57,4 +57,20 @@ struct HostileAPITests {
             #expect(cancelled.status == .ok)
         }
     }
+
+    @Test("against a schema newer than this binary (wharf serve during an upgrade) actions are refused, reads still work")
+    func actionsNeedTheKnownSchema() async throws {
+        let ahead: @Sendable () async throws -> Void = { throw StoreError.schemaAhead(schema: "wharf", have: 99, known: 5) }
+        try await withAPI(readiness: ahead) { db, client, _ in
+            let id = try await JobFactory.insert(db).id
+            let cancel = try await client.send(.post, "/api/v1/jobs/\(id.rawValue)/cancel", token: testToken)
+            #expect(cancel.status == .serviceUnavailable)
+            #expect(cancel.errorMessage.contains("newer than the newest this wharf knows"))
+            let enqueue = try await client.send(.post, "/api/v1/jobs", token: testToken, body: #"{"kind": "k"}"#)
+            #expect(enqueue.status == .serviceUnavailable)
+            #expect(try await db.store.job(id)?.state == .available)
+            #expect(try await int(db, "SELECT count(*)::int FROM jobs") == 1)
+            #expect(try await client.send(.get, "/api/v1/jobs/\(id.rawValue)").status == .ok)
+        }
+    }
 }

@@ -12,6 +12,9 @@ struct AdminAPI: Sendable {
     let sampler: MonitoringSampler
     let token: APIToken?
     let bodyLimit: Int
+    /// Runs before every action: the schema must be the one this binary knows (a newer one
+    /// may have changed what an action's statements mean). The same check as /readyz.
+    let schemaGate: @Sendable () async throws -> Void
     let logger: Logger
 
     func register(on router: Router<BasicRequestContext>) {
@@ -88,7 +91,7 @@ struct AdminAPI: Sendable {
 
     func enqueue(_ request: Request) async throws -> Response {
         var request = request
-        try authorize(request)
+        try await authorize(request)
         let body = try await API.jsonBody(
             &request, limit: bodyLimit,
             allowed: ["kind", "payload", "queue", "priority", "run_at", "delay_seconds", "max_attempts", "unique_key"])
@@ -107,7 +110,7 @@ struct AdminAPI: Sendable {
     }
 
     func cancel(_ request: Request, _ context: some RequestContext) async throws -> Response {
-        try authorize(request)
+        try await authorize(request)
         let id = try API.jobID(context)
         guard let before = try await call({ try await store.job(id) }) else { throw HTTPError(.notFound, message: "job \(id) not found") }
         let job = try await call { try await store.cancel(id) }
@@ -117,7 +120,7 @@ struct AdminAPI: Sendable {
     }
 
     func retryDead(_ request: Request, _ context: some RequestContext) async throws -> Response {
-        try authorize(request)
+        try await authorize(request)
         let id = try API.jobID(context)
         guard try await call({ try await store.deadJob(id) }) != nil else { throw HTTPError(.notFound, message: "dead job \(id) not found") }
         let job = try await call { try await store.retryDead(id) }
@@ -127,7 +130,7 @@ struct AdminAPI: Sendable {
     }
 
     func purgeDead(_ request: Request, _ context: some RequestContext) async throws -> Response {
-        try authorize(request)
+        try await authorize(request)
         let id = try API.jobID(context)
         guard try await call({ try await store.deadJob(id) }) != nil else { throw HTTPError(.notFound, message: "dead job \(id) not found") }
         try await call { try await store.purgeDead(id) }
@@ -137,7 +140,7 @@ struct AdminAPI: Sendable {
 
     func retryMatching(_ request: Request) async throws -> Response {
         var request = request
-        try authorize(request)
+        try await authorize(request)
         let selection = try selection(try await API.jsonBody(&request, limit: bodyLimit, allowed: ["queue", "kind", "all"]))
         let result = try await call { try await store.retryAllDead(selection) }
         RuntimeMetrics.deadJobsRetried(selection.queue, count: result.retried)
@@ -150,7 +153,7 @@ struct AdminAPI: Sendable {
 
     func purgeMatching(_ request: Request) async throws -> Response {
         var request = request
-        try authorize(request)
+        try await authorize(request)
         let selection = try selection(try await API.jsonBody(&request, limit: bodyLimit, allowed: ["queue", "kind", "all"]))
         let count = try await call { try await store.purgeAllDead(selection) }
         logger.info("Dead jobs purged", metadata: [
@@ -160,7 +163,7 @@ struct AdminAPI: Sendable {
     }
 
     func setPaused(_ request: Request, _ context: some RequestContext, _ paused: Bool) async throws -> Response {
-        try authorize(request)
+        try await authorize(request)
         let name = context.parameters.get("queue") ?? ""
         let queue = try API.validated { () throws(ValidationError) in try QueueName(name) }
         try await call { try await store.setPaused(queue, paused: paused) }
@@ -171,12 +174,17 @@ struct AdminAPI: Sendable {
     // MARK: Helpers
 
     /// 401 unless the request carries the configured token; 403 when actions are off.
-    func authorize(_ request: Request) throws {
+    func authorize(_ request: Request) async throws {
         guard let token else {
             throw HTTPError(.forbidden, message: "actions are disabled: configure an API token (WHARF_API_TOKEN or --api-token-file)")
         }
         guard token.accepts(authorization: request.headers[.authorization]) else {
             throw HTTPError(.unauthorized, headers: [.wwwAuthenticate: "Bearer realm=\"wharf\""], message: "missing or wrong bearer token")
+        }
+        do {
+            try await withTimeLimit(.seconds(5), "schema check", schemaGate)
+        } catch {
+            throw HTTPError(.serviceUnavailable, message: "actions refused: \(error)")
         }
     }
 
