@@ -20,7 +20,11 @@ enum DatabaseSession {
             throw CLIError.missingDatabaseURL
         }
         let schema = options.schema ?? environment["WHARF_SCHEMA"] ?? DatabaseURL.defaultSchema
-        return try DatabaseURL(text, schema: schema)
+        let url = try DatabaseURL(text, schema: schema)
+        if options.databaseURL != nil, url.password != nil {
+            Output.error("warning: the password in --database-url is visible to every user of this machine (ps, /proc); set DATABASE_URL instead")
+        }
+        return url
     }
 
     /// Runs `body` with a store on a running client. With `requireCurrentSchema`, first fails
