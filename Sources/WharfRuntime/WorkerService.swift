@@ -147,3 +147,10 @@ public struct WorkerService: Service {
         (error as? any TransientStoreFailure)?.isTransient ?? true
     }
 }
+
+extension WorkerService: CustomStringConvertible {
+    /// What ServiceLifecycle logs for this service: who and what, not every field.
+    public var description: String {
+        "WorkerService(worker: \(configuration.workerID), queues: \(configuration.queues.map { "\($0.name)=\($0.concurrency)" }.joined(separator: ",")))"
+    }
+}

@@ -7,7 +7,8 @@ public typealias AdminStore = JobStore & DeadLetterStore & MonitoringReader & Qu
 
 /// The bearer token that guards the API's actions. Compared in constant time.
 public struct APIToken: Sendable {
-    let value: [UInt8]
+    /// Prints as `<redacted>`, and so does an APIToken or HTTPSettings holding it.
+    let secret: Secret
 
     /// At least 16 characters: a token short enough to guess is worse than none, because it
     /// looks like protection.
@@ -18,13 +19,14 @@ public struct APIToken: Sendable {
                 field: "API token", value: "\(trimmed.utf8.count) characters", rule: "must be at least 16 characters",
                 hint: "generate one with: openssl rand -hex 32")
         }
-        self.value = Array(trimmed.utf8)
+        self.secret = Secret(trimmed)
     }
 
     /// Whether `header` is `Bearer <this token>`.
     func accepts(authorization header: String?) -> Bool {
         guard let header, header.hasPrefix("Bearer ") else { return false }
         let given = Array(header.dropFirst("Bearer ".count).utf8)
+        let value = secret.revealedBytes
         var difference = UInt8(given.count == value.count ? 0 : 1)
         for index in value.indices {
             difference |= value[index] ^ (index < given.count ? given[index] : 0)
