@@ -26,8 +26,9 @@ cleanup() {
   if [ -n "$started_db" ]; then scripts/pg-throwaway.sh stop "$PWD/.pg"; rm -rf "$PWD/.pg"; fi
   exit "$status"
 }
-# Without the INT and TERM traps the EXIT trap is not guaranteed to run on a signal; with them
-# bash exits through it (130 and 143, as for a death by that signal).
+# Ctrl-C and SIGTERM exit through the EXIT trap, with 130 and 143 as for a death by that signal.
+# (Left at their defaults, whether the EXIT trap runs depends on the shell and on timing, and a
+# second signal during the cleanup killed the script before it stopped PostgreSQL.)
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM

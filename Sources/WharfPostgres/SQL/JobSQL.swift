@@ -154,15 +154,25 @@ struct JobCompleteMany: ClaimBatchStatement {
     // repeat that condition: with it, the planner's low estimate of running rows made it scan
     // jobs_lease_expiry_idx once per element of the batch (running jobs × batch size per call)
     // instead of one jobs_pkey lookup per element.
+    //
+    // Lock order: `locked` takes the row locks in id order (every statement that writes several
+    // rows and waits for locks does), so two such statements cannot wait for each other in a
+    // cycle. The lease renewal does not wait at all (SKIP LOCKED).
     static let sql = """
+        WITH locked AS (
+            SELECT j.id, j.lease_token AS token FROM jobs AS j
+            JOIN unnest($1::bigint[], $2::bigint[]) AS done(id, token) ON j.id = done.id AND j.lease_token = done.token
+            ORDER BY j.id
+            FOR UPDATE OF j
+        )
         UPDATE jobs AS j SET
             state = 'completed',
             finished_at = now(),
             lease_owner = NULL, lease_token = NULL, lease_expires_at = NULL,
             history = j.history || history_entry('succeeded', 'running', 'completed', j.attempt, j.lease_owner)
-        FROM unnest($1::bigint[], $2::bigint[]) AS done(id, token)
-        WHERE j.id = done.id AND j.lease_token = done.token
-        RETURNING done.id, done.token
+        FROM locked
+        WHERE j.id = locked.id AND j.lease_token = locked.token
+        RETURNING locked.id, locked.token
         """
     typealias Row = (Int64, Int64)
 
@@ -234,16 +244,22 @@ struct JobFailDead: PostgresPreparedStatement {
 struct JobReleaseMany: ClaimBatchStatement {
     // attempt - 1 undoes the claim's increment: the run never got to finish, so it should not
     // count against max_attempts. The token still changes on the next claim, so a late result
-    // from this run cannot land on the next one.
+    // from this run cannot land on the next one. Locks in id order, as JobCompleteMany does.
     static let sql = """
+        WITH locked AS (
+            SELECT j.id, j.lease_token AS token FROM jobs AS j
+            JOIN unnest($1::bigint[], $2::bigint[]) AS given(id, token) ON j.id = given.id AND j.lease_token = given.token
+            ORDER BY j.id
+            FOR UPDATE OF j
+        )
         UPDATE jobs AS j SET
             state = 'available',
             attempt = j.attempt - 1,
             lease_owner = NULL, lease_token = NULL, lease_expires_at = NULL,
             history = j.history || history_entry('released', 'running', 'available', j.attempt - 1, j.lease_owner)
-        FROM unnest($1::bigint[], $2::bigint[]) AS given(id, token)
-        WHERE j.id = given.id AND j.lease_token = given.token
-        RETURNING given.id, given.token
+        FROM locked
+        WHERE j.id = locked.id AND j.lease_token = locked.token
+        RETURNING locked.id, locked.token
         """
     typealias Row = (Int64, Int64)
 
@@ -255,11 +271,28 @@ struct JobReleaseMany: ClaimBatchStatement {
 struct LeaseExtendMany: PostgresPreparedStatement {
     // A lease that already expired but was not reclaimed yet is still ours (nobody else has the
     // token), so it is extended too; one that was reclaimed no longer matches the token.
+    //
+    // It never waits for a row lock (SKIP LOCKED): a row locked right now is being completed,
+    // failed or released by this worker (or reclaimed by the reaper), and waiting for it is how
+    // renewal and completion deadlocked (40P01). The result is every claim that still carries
+    // its token as of the statement's snapshot, renewed or skipped: a skipped row is not a lost
+    // lease. Its renewal is moot if the other statement commits, and the next beat renews it
+    // otherwise (the beat interval is at most a third of the TTL).
     static let sql = """
-        UPDATE jobs AS j SET lease_expires_at = now() + $3::bigint * interval '1 microsecond'
-        FROM unnest($1::bigint[], $2::bigint[]) AS held(id, token)
-        WHERE j.id = held.id AND j.lease_token = held.token
-        RETURNING j.id, j.lease_token
+        WITH held AS (
+            SELECT j.id, j.lease_token AS token FROM jobs AS j
+            JOIN unnest($1::bigint[], $2::bigint[]) AS given(id, token) ON j.id = given.id AND j.lease_token = given.token
+        ),
+        renewable AS (
+            SELECT j.id FROM jobs AS j JOIN held ON j.id = held.id AND j.lease_token = held.token
+            FOR UPDATE OF j SKIP LOCKED
+        ),
+        renewed AS (
+            UPDATE jobs AS j SET lease_expires_at = now() + $3::bigint * interval '1 microsecond'
+            FROM renewable WHERE j.id = renewable.id
+            RETURNING j.id
+        )
+        SELECT held.id, held.token FROM held
         """
     typealias Row = (Int64, Int64)
 
