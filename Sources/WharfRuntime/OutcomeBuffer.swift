@@ -21,10 +21,14 @@ final class OutcomeBuffer: Sendable {
         var outcome: PendingOutcome
         /// How long the handler ran, for the log.
         var duration: Duration? = nil
+        /// An earlier write of this outcome failed without an answer (cut connection, time
+        /// limit): it may have committed. A later `.leaseLost` is then checked against the row.
+        var uncertain = false
     }
 
     private let items = Mutex<[Item]>([])
     private let wake = WakeSignal()
+    private let stopping = Flag()
     let store: any JobStore
     let batchSize: Int
     let workerID: WorkerID
@@ -48,10 +52,12 @@ final class OutcomeBuffer: Sendable {
     /// Claims whose outcome is not written yet: the heartbeat keeps their leases alive.
     var pendingRefs: [ClaimRef] { items.withLock { $0.map(\.ref) } }
 
-    /// Writes outcomes as they arrive until cancelled.
+    /// Writes outcomes as they arrive until ``stop()`` (or cancellation). Stop it with ``stop()``
+    /// on a graceful shutdown: cancelling it would abandon a write in flight that may already
+    /// have committed, and its retry would then report the job's lease as lost.
     func run() async {
         var backoff = RetryBackoff()
-        while !Task.isCancelled {
+        while !Task.isCancelled && !stopping.isSet {
             if pendingCount == 0 { await wake.wait(timeout: .seconds(1)) }
             if await flushOnce() {
                 backoff.reset()
@@ -59,6 +65,12 @@ final class OutcomeBuffer: Sendable {
                 try? await Task.sleep(for: backoff.next())
             }
         }
+    }
+
+    /// Ends ``run()`` once the write in flight, if any, has finished.
+    func stop() {
+        stopping.set()
+        wake.signal()
     }
 
     /// Keeps flushing until nothing is pending or `deadline` passes. Returns what is left.
@@ -84,28 +96,47 @@ final class OutcomeBuffer: Sendable {
             let releases = taken.filter { if case .release = $0.outcome { true } else { false } }
             for chunk in completes.chunked(batchSize) {
                 let outcomes = try await store.complete(chunk.map(\.ref))
-                for (item, outcome) in zip(chunk, outcomes) { record(item, outcome) }
+                for (item, outcome) in zip(chunk, outcomes) { record(item, await confirmed(item, outcome)) }
                 written.formUnion(chunk.map(\.ref))
             }
             for chunk in releases.chunked(batchSize) {
                 let outcomes = try await store.release(chunk.map(\.ref))
-                for (item, outcome) in zip(chunk, outcomes) { record(item, outcome) }
+                for (item, outcome) in zip(chunk, outcomes) { record(item, await confirmed(item, outcome)) }
                 written.formUnion(chunk.map(\.ref))
             }
             for item in taken {
                 guard case .fail(let failure, let decision, _) = item.outcome else { continue }
-                record(item, try await store.fail(item.ref, failure: failure, decision: decision))
+                record(item, await confirmed(item, try await store.fail(item.ref, failure: failure, decision: decision)))
                 written.insert(item.ref)
             }
             return true
         } catch {
-            let unwritten = taken.filter { !written.contains($0.ref) }
+            var unwritten = taken.filter { !written.contains($0.ref) }
+            for index in unwritten.indices { unwritten[index].uncertain = true }
             logger.warning("Recording job outcomes failed; keeping them to retry", metadata: [
                 "worker.id": "\(workerID)", "outcomes.pending": "\(unwritten.count)", "error.message": "\(String(reflecting: error))",
             ])
             items.withLock { $0.insert(contentsOf: unwritten, at: 0) }
             return false
         }
+    }
+
+    /// `.leaseLost` for an outcome whose earlier write may have committed is checked against the
+    /// job: if its last state change is this very outcome, by this worker at this attempt, the
+    /// earlier write did land, and the result is `.applied`. Only true losses are reported.
+    private func confirmed(_ item: Item, _ result: FencedOutcome) async -> FencedOutcome {
+        guard result == .leaseLost, item.uncertain else { return result }
+        guard let job = try? await store.job(item.job.id), let last = job.history.last, last.worker == workerID.rawValue else {
+            return result
+        }
+        let landed: Bool
+        switch item.outcome {
+        case .complete: landed = job.state == .completed && last.event == "succeeded" && last.attempt == item.job.attempt
+        case .release: landed = last.event == "released" && last.attempt == item.job.attempt - 1
+        case .fail(_, .retry, _): landed = last.event == "failed" && last.attempt == item.job.attempt
+        case .fail(_, .deadLetter, _): landed = false  // the row moved to dead_jobs: job(id) found nothing
+        }
+        return landed ? .applied : result
     }
 
     /// Counts the state change and logs it.

@@ -78,30 +78,36 @@ public struct WorkerService: Service {
             "worker.id": "\(worker.id)", "queues": "\(configuration.queues.map { "\($0.name)=\($0.concurrency)" }.joined(separator: ","))",
         ])
 
-        await withTaskGroup(of: Void.self) { background in
-            background.addTask { await heartbeat.run() }
-            background.addTask { await deadlines.run() }
-            background.addTask { await outcomes.run() }
-            background.addTask { await maintenance.run() }
-            if let notifier { background.addTask { await notifier.runWatchdog() } }
-            if let wakeups {
-                let queues = Set(wakeByQueue.keys)
-                background.addTask { await wakeups.run(queues: queues) { wakeByQueue[$0]?.signal() } }
-            }
-            await withGracefulShutdownHandler {
-                await withDiscardingTaskGroup { group in
-                    for producer in producers { group.addTask { await producer.run() } }
+        // The outcome writer runs outside `background`, whose cancellation would abandon a write
+        // in flight that may already have committed: it is stopped once the producers are done,
+        // after its current write.
+        await withTaskGroup(of: Void.self) { writer in
+            writer.addTask { await outcomes.run() }
+            await withTaskGroup(of: Void.self) { background in
+                background.addTask { await heartbeat.run() }
+                background.addTask { await deadlines.run() }
+                background.addTask { await maintenance.run() }
+                if let notifier { background.addTask { await notifier.runWatchdog() } }
+                if let wakeups {
+                    let queues = Set(wakeByQueue.keys)
+                    background.addTask { await wakeups.run(queues: queues) { wakeByQueue[$0]?.signal() } }
                 }
-            } onGracefulShutdown: {
-                shutdown.set()
-                lifecycle?.beginShutdown()
-                notifier?.send("STOPPING=1")
-                logger.notice("Shutting down: no new claims; running jobs have the grace period", metadata: [
-                    "worker.id": "\(worker.id)", "jobs.running": "\(running.count)", "grace.period": "\(configuration.gracePeriod)",
-                ])
-                wakeByQueue.values.forEach { $0.signal() }
+                await withGracefulShutdownHandler {
+                    await withDiscardingTaskGroup { group in
+                        for producer in producers { group.addTask { await producer.run() } }
+                    }
+                } onGracefulShutdown: {
+                    shutdown.set()
+                    lifecycle?.beginShutdown()
+                    notifier?.send("STOPPING=1")
+                    logger.notice("Shutting down: no new claims; running jobs have the grace period", metadata: [
+                        "worker.id": "\(worker.id)", "jobs.running": "\(running.count)", "grace.period": "\(configuration.gracePeriod)",
+                    ])
+                    wakeByQueue.values.forEach { $0.signal() }
+                }
+                background.cancelAll()
             }
-            background.cancelAll()
+            outcomes.stop()
         }
 
         // Every producer is done, so every job's outcome is in the buffer.
