@@ -31,6 +31,29 @@ public struct PostgresJobStore: Sendable {
         }
     }
 
+    /// Runs one prepared statement in an explicit transaction and returns its rows only once the
+    /// COMMIT has been answered. A statement's rows (and its CommandComplete) reach the client
+    /// before its implicit transaction commits, and PostgresNIO ends the row stream there: a
+    /// backend killed in between leaves the client holding rows of a transaction that never
+    /// committed. For a claim that meant running jobs this worker never owned (issue: "a job ran
+    /// twice with the same attempt"). Costs two more round trips (BEGIN, COMMIT).
+    func runCommitted<Statement: PostgresPreparedStatement>(_ operation: String, _ statement: Statement) async throws -> [Statement.Row]
+    where Statement.Row: Sendable {
+        do {
+            return try await client.withTransaction(logger: logger) { connection in
+                var rows: [Statement.Row] = []
+                for try await row in try await connection.execute(statement, logger: logger) {
+                    rows.append(row)
+                }
+                return rows
+            }
+        } catch let error as PostgresTransactionError {
+            throw translate(error.closureError ?? error.commitError ?? error.beginError ?? error, operation: operation)
+        } catch {
+            throw translate(error, operation: operation)
+        }
+    }
+
     /// Maps a driver error onto the ``StoreError`` a person can act on. The full driver error
     /// is logged (`String(reflecting:)`; its `description` is deliberately generic).
     func translate(_ error: any Error, operation: String) -> any Error {
@@ -121,7 +144,7 @@ extension PostgresJobStore: JobStore {
 
     public func claim(queue: QueueName, limit: Int, worker: WorkerID, leaseTTL: Duration) async throws -> [Job] {
         guard limit > 0 else { return [] }
-        let rows = try await run(
+        let rows = try await runCommitted(
             "claim",
             JobClaim(queue: queue.rawValue, limit: Int64(limit), worker: worker.rawValue, leaseMicros: leaseTTL.wharfMicroseconds))
         // UPDATE ... RETURNING has no order; hand jobs out in claim order.
