@@ -77,22 +77,28 @@ struct CommitThenPauseStore: JobStore {
 
 @Suite("Graceful shutdown and outcome writes")
 struct ShutdownOutcomeTests {
+    /// One quick job, and a worker that writes through `store` and logs into `log`.
+    func quickJobAndWorker(_ db: TestDatabase, store: CommitThenPauseStore, log: CapturedLog) async throws -> (JobID, WorkerService) {
+        var handlers = HandlerRegistry()
+        handlers.register(try JobKind("quick"), handler: ClosureHandler { _ in .success })
+        let id = try await db.store.enqueue([EnqueueRequest(kind: try JobKind("quick"))])[0].id
+        var configuration = WorkerConfiguration(workerID: WorkerID("outcomes-\(UUID().uuidString.prefix(8))"), queues: [.init(name: .default, concurrency: 2)])
+        configuration.leaseTTL = .seconds(10)
+        configuration.heartbeatInterval = .milliseconds(200)
+        configuration.pollInterval = .milliseconds(200)
+        configuration.gracePeriod = .seconds(5)
+        let worker = WorkerService(
+            configuration: configuration, store: store, registry: db.store, leader: db.store, wakeups: nil,
+            handlers: handlers, version: "test", logger: log.logger)
+        return (id, worker)
+    }
+
     @Test("a completion in flight at shutdown finishes; the job is reported completed, not as a lost lease")
     func shutdownLetsTheOutcomeWriteFinish() async throws {
         try await withTestDatabase { db in
-            var handlers = HandlerRegistry()
-            handlers.register(try JobKind("quick"), handler: ClosureHandler { _ in .success })
-            let id = try await db.store.enqueue([EnqueueRequest(kind: try JobKind("quick"))])[0].id
             let store = CommitThenPauseStore(base: db.store, pause: .seconds(2))
             let log = CapturedLog()
-            var configuration = WorkerConfiguration(workerID: WorkerID("shutdown-\(UUID().uuidString.prefix(8))"), queues: [.init(name: .default, concurrency: 2)])
-            configuration.leaseTTL = .seconds(10)
-            configuration.heartbeatInterval = .milliseconds(200)
-            configuration.pollInterval = .milliseconds(200)
-            configuration.gracePeriod = .seconds(5)
-            let worker = WorkerService(
-                configuration: configuration, store: store, registry: db.store, leader: db.store, wakeups: nil,
-                handlers: handlers, version: "test", logger: log.logger)
+            let (id, worker) = try await quickJobAndWorker(db, store: store, log: log)
             try await running(worker) {
                 // The completion has committed and its call has not returned yet: shut down now.
                 try await expectEventually("the completion committed") { store.completionsCommitted.isSet }
@@ -107,19 +113,10 @@ struct ShutdownOutcomeTests {
     @Test("a completion whose answer was lost after it committed is reported completed when retried, not as a lost lease")
     func uncertainWriteIsConfirmed() async throws {
         try await withTestDatabase { db in
-            var handlers = HandlerRegistry()
-            handlers.register(try JobKind("quick"), handler: ClosureHandler { _ in .success })
-            let id = try await db.store.enqueue([EnqueueRequest(kind: try JobKind("quick"))])[0].id
             var store = CommitThenPauseStore(base: db.store, pause: .zero)
             store.failFirstAfterCommit = true
             let log = CapturedLog()
-            var configuration = WorkerConfiguration(workerID: WorkerID("uncertain-\(UUID().uuidString.prefix(8))"), queues: [.init(name: .default, concurrency: 2)])
-            configuration.leaseTTL = .seconds(10)
-            configuration.heartbeatInterval = .milliseconds(200)
-            configuration.pollInterval = .milliseconds(200)
-            let worker = WorkerService(
-                configuration: configuration, store: store, registry: db.store, leader: db.store, wakeups: nil,
-                handlers: handlers, version: "test", logger: log.logger)
+            let (id, worker) = try await quickJobAndWorker(db, store: store, log: log)
             try await running(worker) {
                 try await expectEventually("the retried write was answered") { log.all.contains("Job completed") || log.all.contains("Lease lost; result discarded") }
             }
