@@ -3,7 +3,8 @@
 # speed"): one WharfTestWorker with 32 slots drains N jobs of 1 ms each while every Wharf
 # backend is killed with pg_terminate_backend three times, 4 s apart. Prints completed jobs and
 # the rate every 0.25 s, then the jobs that ran twice at the same attempt and the worker's
-# store-call time-outs. Not part of make test (it measures, it does not assert).
+# store-call time-outs. SHOW_ACTIVITY=1 also prints pg_stat_activity 2 s after the first kill.
+# Not part of make test (it measures, it does not assert).
 #   N=40000 BIN=.build/debug/WharfTestWorker scripts/backend-kills.sh
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -29,6 +30,7 @@ for step in $(seq 1 100); do
   printf '%6.2f s %7d completed %6.0f jobs/s\n' "$t" "$done_count" "$(echo "($done_count - $last) / ($t - $last_t)" | bc -l)"
   last=$done_count; last_t=$t
   case $step in 16|32|48) echo "        kill: $(q "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = 'wharf'") backends";; esac
+  [ -n "${SHOW_ACTIVITY:-}" ] && [ "$step" = 24 ] && q "SELECT state, wait_event_type, wait_event, left(query, 60), now() - xact_start FROM pg_stat_activity WHERE application_name = 'wharf'"
   [ "$done_count" -ge "$N" ] && break
 done
 kill -TERM "$pid"; wait "$pid"; pid=
