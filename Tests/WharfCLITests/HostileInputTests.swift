@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import PostgresNIO
 import PropertyBased
 import Testing
 @testable import WharfCLI
@@ -34,6 +35,16 @@ struct HostileInputTests {
             #expect(result.err.contains(arguments[0] == "--run-at" ? "accepted range 1970-01-01T00:00:00Z to 9999-12-31T23:59:59Z" : "limit"))
             let jobs = try await db.store.jobs(JobFilter())
             #expect(jobs.isEmpty)
+        }
+    }
+
+    @Test("a value the database refuses (an operator's CHECK) is a usage error, exit 64, not an outage")
+    func databaseRefusalIsUsage() async throws {
+        try await withTestDatabase { db in
+            try await db.query("ALTER TABLE jobs ADD CONSTRAINT no_forbidden_kind CHECK (kind <> 'forbidden.kind')")
+            let result = await wharf(db, ["enqueue", "forbidden.kind"])
+            #expect(result.status == 64, "\(result.err)")
+            #expect(result.err.contains("refused by the database") && result.err.contains("no_forbidden_kind"))
         }
     }
 
