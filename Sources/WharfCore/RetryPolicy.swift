@@ -68,8 +68,8 @@ public struct RetryPolicy: Sendable, Equatable {
     /// supplied by the caller, so tests can pin it.
     public func delay(afterAttempt attempt: Int, random: Double) -> Duration {
         let exponent = max(0, min(attempt - 1, 62))
-        let baseSeconds = Self.seconds(base)
-        let capSeconds = Self.seconds(cap)
+        let baseSeconds = base.wharfSeconds
+        let capSeconds = cap.wharfSeconds
         // Compare in floating point so 2^exponent cannot overflow a Duration.
         let exponential = min(capSeconds, baseSeconds * pow2(exponent))
         let seconds: Double =
@@ -84,8 +84,6 @@ public struct RetryPolicy: Sendable, Equatable {
     public func effectiveMaxAttempts(jobMaxAttempts: Int) -> Int {
         min(jobMaxAttempts, maxAttempts ?? jobMaxAttempts)
     }
-
-    static func seconds(_ d: Duration) -> Double { d.wharfSeconds }
 
     private func pow2(_ n: Int) -> Double { Double(sign: .plus, exponent: n, significand: 1) }
 }

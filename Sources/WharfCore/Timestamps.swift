@@ -37,14 +37,14 @@ public enum Timestamps {
 
     /// How far before 1970 an instant is still printed as ISO 8601 (back to year 1); older ones
     /// print as seconds from 1970.
-    public static let formattableMargin: TimeInterval = 62_135_596_800
+    static let formattableMargin: TimeInterval = 62_135_596_800
 
-    /// An instant for messages, whatever its value: ISO 8601 from year 1 to 9999, otherwise
-    /// seconds from 1970 (PostgreSQL's `-infinity` arrives as about -9.2e12).
-    public static func describe(_ date: Date) -> String {
+    /// An instant for messages and JSON, whatever its value: ISO 8601 from year 1 to 9999,
+    /// otherwise seconds from 1970 (PostgreSQL's `-infinity` arrives as about -9.2e12).
+    public static func describe(_ date: Date, fractionalSeconds: Bool = false) -> String {
         let seconds = date.timeIntervalSince1970
         guard seconds.isFinite else { return seconds > 0 ? "infinity" : "-infinity" }
         guard seconds >= -formattableMargin, date <= latest else { return "\(seconds) seconds from 1970" }
-        return date.formatted(Date.ISO8601FormatStyle())
+        return date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: fractionalSeconds))
     }
 }

@@ -72,7 +72,7 @@ public enum WharfHTTPServer {
                 status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                 body: ResponseBody(byteBuffer: ByteBuffer(bytes: metrics.emitToBuffer())))
         }
-        AdminAPI(store: store, sampler: sampler, token: settings.token, bodyLimit: settings.bodyLimit, schemaGate: readiness, logger: logger)
+        AdminAPI(store: store, sampler: sampler, token: settings.token, bodyLimit: settings.bodyLimit, schemaGate: SchemaGate(readiness), logger: logger)
             .register(on: router)
         router.get("/") { _, _ in DashboardPage.response }
         router.get("jobs/:id") { _, _ in DashboardPage.response }

@@ -9,10 +9,7 @@ public enum JSONShapes {
     public static func timestamp(_ date: Date?) -> String {
         guard let date else { return "-" }
         // A row written around the checks (`-infinity`, year 1) still prints, as what it is.
-        guard (Timestamps.earliest.addingTimeInterval(-Timestamps.formattableMargin)...Timestamps.latest).contains(date) else {
-            return Timestamps.describe(date)
-        }
-        return date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
+        return Timestamps.describe(date, fractionalSeconds: true)
     }
 
     /// Serialises a JSON object with sorted keys.
