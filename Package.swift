@@ -157,6 +157,16 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // A reproducer for a PostgresNIO request that hangs after its backend is terminated
+        // (docs/operations.md, "Known limits"). Depends on PostgresNIO alone.
+        .executableTarget(
+            name: "PostgresNIOHangRepro",
+            dependencies: [
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // Test-only support: throwaway schemas, row factories, polling helpers.
         .target(
             name: "WharfTesting",

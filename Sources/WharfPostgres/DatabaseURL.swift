@@ -18,9 +18,13 @@ public struct DatabaseURL: Sendable, Equatable {
     public var sslMode: SSLMode
     /// Schema holding the Wharf tables. Default `wharf`.
     public var schema: String
+    /// What `pg_stat_activity` shows for these connections (`?application_name=`, as in libpq).
+    /// Default `wharf`.
+    public var applicationName: String
 
     public static let defaultSchema = "wharf"
     public static let defaultPort = 5432
+    public static let defaultApplicationName = "wharf"
 
     /// Parses `postgres://user:pass@host:port/db?sslmode=...`. `schema` must be a plain
     /// lower-case identifier (letters, digits, `_`), since it is sent as `search_path`.
@@ -42,6 +46,7 @@ public struct DatabaseURL: Sendable, Equatable {
         let path = components.path.hasPrefix("/") ? String(components.path.dropFirst()) : components.path
         self.database = path.isEmpty ? user : (path.removingPercentEncoding ?? path)
         var sslMode = SSLMode.prefer
+        var applicationName = Self.defaultApplicationName
         for item in components.queryItems ?? [] {
             switch item.name {
             case "sslmode":
@@ -49,14 +54,21 @@ public struct DatabaseURL: Sendable, Equatable {
                     throw .invalidURL("sslmode \"\(item.value ?? "")\" is not one of disable, prefer, require")
                 }
                 sslMode = mode
+            case "application_name":
+                // PostgreSQL would truncate a longer name and replace other characters with "?".
+                guard let value = item.value, (1...63).contains(value.utf8.count), value.utf8.allSatisfy({ (0x20...0x7E).contains($0) }) else {
+                    throw .invalidURL("application_name \"\(item.value ?? "")\" must be 1-63 printable ASCII characters")
+                }
+                applicationName = value
             case "schema":
                 // Accept ?schema= as a convenience; the explicit argument still wins when set.
                 break
             default:
-                throw .invalidURL("unknown parameter \"\(item.name)\" (known: sslmode, schema)")
+                throw .invalidURL("unknown parameter \"\(item.name)\" (known: sslmode, schema, application_name)")
             }
         }
         self.sslMode = sslMode
+        self.applicationName = applicationName
         let urlSchema = components.queryItems?.first(where: { $0.name == "schema" })?.value
         let chosen = schema == Self.defaultSchema ? (urlSchema ?? schema) : schema
         guard Self.isValidSchemaName(chosen) else {
@@ -93,7 +105,7 @@ public struct DatabaseURL: Sendable, Equatable {
     public func clientConfiguration(poolSize: Int = 10) -> PostgresClient.Configuration {
         var config = PostgresClient.Configuration(
             host: host, port: port, username: user, password: password?.revealedText, database: database, tls: tls)
-        config.options.additionalStartupParameters = [("search_path", schema), ("application_name", "wharf")]
+        config.options.additionalStartupParameters = [("search_path", schema), ("application_name", applicationName)]
         config.options.maximumConnections = max(1, poolSize)
         config.options.connectTimeout = .seconds(5)
         return config
@@ -109,7 +121,7 @@ public struct DatabaseURL: Sendable, Equatable {
             }
         var config = PostgresConnection.Configuration(
             host: host, port: port, username: user, password: password?.revealedText, database: database, tls: tls)
-        config.options.additionalStartupParameters = [("search_path", schema), ("application_name", "wharf")]
+        config.options.additionalStartupParameters = [("search_path", schema), ("application_name", applicationName)]
         config.options.connectTimeout = TimeAmount.seconds(5)
         return config
     }

@@ -10,6 +10,7 @@ public struct PostgresJobStore: Sendable {
     public let client: PostgresClient
     public let database: DatabaseURL
     let logger: Logger
+    let closeGuard = ClosedConnectionGuard()
 
     public init(client: PostgresClient, database: DatabaseURL, logger: Logger) {
         self.client = client
@@ -17,15 +18,24 @@ public struct PostgresJobStore: Sendable {
         self.logger = logger
     }
 
+    /// Leases a pooled connection and runs `body` on it, failing as soon as the connection
+    /// closes (see ``ClosedConnectionGuard``). Every statement of the store goes through here.
+    func withConnection<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
+        try await closeGuard.withConnection(from: client, body)
+    }
+
     /// Runs one prepared statement on a pooled connection and collects its rows, translating
     /// driver errors into ``StoreError``.
-    func run<Statement: PostgresPreparedStatement>(_ operation: String, _ statement: Statement) async throws -> [Statement.Row] {
+    func run<Statement: PostgresPreparedStatement>(_ operation: String, _ statement: Statement) async throws -> [Statement.Row]
+    where Statement.Row: Sendable {
         do {
-            var rows: [Statement.Row] = []
-            for try await row in try await client.execute(statement, logger: logger) {
-                rows.append(row)
+            return try await withConnection { [logger] connection in
+                var rows: [Statement.Row] = []
+                for try await row in try await connection.execute(statement, logger: logger) {
+                    rows.append(row)
+                }
+                return rows
             }
-            return rows
         } catch {
             throw translate(error, operation: operation)
         }
@@ -40,12 +50,14 @@ public struct PostgresJobStore: Sendable {
     func runCommitted<Statement: PostgresPreparedStatement>(_ operation: String, _ statement: Statement) async throws -> [Statement.Row]
     where Statement.Row: Sendable {
         do {
-            return try await client.withTransaction(logger: logger) { connection in
-                var rows: [Statement.Row] = []
-                for try await row in try await connection.execute(statement, logger: logger) {
-                    rows.append(row)
+            return try await withConnection { [logger] connection in
+                try await connection.withTransaction(logger: logger) { connection in
+                    var rows: [Statement.Row] = []
+                    for try await row in try await connection.execute(statement, logger: logger) {
+                        rows.append(row)
+                    }
+                    return rows
                 }
-                return rows
             }
         } catch let error as PostgresTransactionError {
             throw translate(error.closureError ?? error.commitError ?? error.beginError ?? error, operation: operation)
@@ -256,11 +268,13 @@ extension PostgresJobStore: JobStore {
             LIMIT \(Int64(max(1, min(filter.limit, 1000))))
             """
         do {
-            var jobs: [Job] = []
-            for try await row in try await client.query(query, logger: logger).decode(JobRow.Columns.self) {
-                jobs.append(try JobRow.job(row))
+            return try await withConnection { [logger] connection in
+                var jobs: [Job] = []
+                for try await row in try await connection.query(query, logger: logger).decode(JobRow.Columns.self) {
+                    jobs.append(try JobRow.job(row))
+                }
+                return jobs
             }
-            return jobs
         } catch {
             throw translate(error, operation: "list jobs")
         }
@@ -280,11 +294,13 @@ extension PostgresJobStore: DeadLetterStore {
             LIMIT \(Int64(max(1, min(filter.limit, 1000))))
             """
         do {
-            var jobs: [DeadJob] = []
-            for try await row in try await client.query(query, logger: logger).decode(JobRow.DeadColumns.self) {
-                jobs.append(try JobRow.deadJob(row))
+            return try await withConnection { [logger] connection in
+                var jobs: [DeadJob] = []
+                for try await row in try await connection.query(query, logger: logger).decode(JobRow.DeadColumns.self) {
+                    jobs.append(try JobRow.deadJob(row))
+                }
+                return jobs
             }
-            return jobs
         } catch {
             throw translate(error, operation: "list dead jobs")
         }

@@ -56,23 +56,26 @@ enum TestWorker {
 
         // The sink has its own small pool, like an application's own database access would.
         let sink = PostgresClient(configuration: database.clientConfiguration(poolSize: 4), backgroundLogger: logger)
+        // PostgresNIO can lose a request on a connection that just closed (ClosedConnectionGuard).
+        let sinkGuard = ClosedConnectionGuard()
         let workerID = configuration.workerID.rawValue
         @Sendable func record(_ payload: SinkPayload, _ context: JobContext, started: Date) async throws {
-            // Time-limited, as an application's handler should bound its own database calls: in
-            // chaos runs (cut connections, a server restart) a request now and then never
-            // returned although the server had answered it (its backend sat idle), and only the
-            // kind's 120 s timeout ended the attempt. Now the attempt fails after 5 s and retries.
+            // Guarded, and time-limited as an application's handler should bound its own database
+            // calls: in chaos runs (cut connections, a server restart) a request now and then
+            // never returned, and only the kind's 120 s timeout ended the attempt.
             try await withTimeLimit(.seconds(5), "sink write") {
-                // Read each response to the end: an error after the statement started (the
-                // server going away before commit) only shows up there.
-                for try await _ in try await sink.query(
-                    """
-                    INSERT INTO sink_runs (job_id, key, worker, attempt, started_at, finished_at)
-                    VALUES (\(context.job.id.rawValue), \(payload.key), \(workerID), \(context.job.attempt), \(started), clock_timestamp())
-                    """, logger: logger) {}
-                for try await _ in try await sink.query(
-                    "INSERT INTO sink_effects (key, job_id) VALUES (\(payload.key), \(context.job.id.rawValue)) ON CONFLICT (key) DO NOTHING",
-                    logger: logger) {}
+                try await sinkGuard.withConnection(from: sink) { connection in
+                    // Read each response to the end: an error after the statement started (the
+                    // server going away before commit) only shows up there.
+                    for try await _ in try await connection.query(
+                        """
+                        INSERT INTO sink_runs (job_id, key, worker, attempt, started_at, finished_at)
+                        VALUES (\(context.job.id.rawValue), \(payload.key), \(workerID), \(context.job.attempt), \(started), clock_timestamp())
+                        """, logger: logger) {}
+                    for try await _ in try await connection.query(
+                        "INSERT INTO sink_effects (key, job_id) VALUES (\(payload.key), \(context.job.id.rawValue)) ON CONFLICT (key) DO NOTHING",
+                        logger: logger) {}
+                }
             }
         }
 

@@ -63,3 +63,8 @@ public final class ThrowawayCluster: Sendable {
         return result.output
     }
 }
+
+extension ThrowawayCluster {
+    /// The server's log so far (scripts/pg-throwaway.sh writes it to `directory/log`).
+    public var serverLog: String { (try? String(contentsOfFile: directory + "/log", encoding: .utf8)) ?? "" }
+}

@@ -5,7 +5,7 @@ import Synchronization
 /// awaited**: that is the point. Structured concurrency would wait for a racer that ignores
 /// cancellation (a stuck driver call, a handler that never checks), which is exactly the case
 /// a time limit exists for. The abandoned tasks end whenever their work notices cancellation.
-func firstOf<T: Sendable>(_ racers: [@Sendable () async -> T?], ifCancelled: T) async -> T {
+public func firstOf<T: Sendable>(_ racers: [@Sendable () async -> T?], ifCancelled: T) async -> T {
     let race = Race<T>()
     return await withTaskCancellationHandler {
         await withCheckedContinuation { continuation in
@@ -24,8 +24,9 @@ func firstOf<T: Sendable>(_ racers: [@Sendable () async -> T?], ifCancelled: T) 
 
 /// A continuation that the first of several contenders resolves: racing tasks (``firstOf``), a
 /// stop signal, a cancellation handler. Later values are dropped; on the first, every adopted
-/// task is cancelled (and not awaited).
-final class Race<T: Sendable>: Sendable {
+/// task is cancelled (and not awaited). Used by the runtime's time limits and the PostgreSQL
+/// adapter's closed-connection guard.
+public final class Race<T: Sendable>: Sendable {
     private struct State {
         var continuation: CheckedContinuation<T, Never>?
         var result: T?
@@ -34,7 +35,9 @@ final class Race<T: Sendable>: Sendable {
 
     private let state = Mutex(State())
 
-    func install(_ continuation: CheckedContinuation<T, Never>) {
+    public init() {}
+
+    public func install(_ continuation: CheckedContinuation<T, Never>) {
         // Cancelled before we got here: onCancel already recorded the result.
         let early = state.withLock { state -> T? in
             if let result = state.result { return result }
@@ -45,7 +48,7 @@ final class Race<T: Sendable>: Sendable {
     }
 
     /// Adopts a racing task: cancelled when the race is decided (at once if it already is).
-    func add(_ task: Task<Void, Never>) {
+    public func add(_ task: Task<Void, Never>) {
         let finished = state.withLock { state -> Bool in
             if state.result != nil { return true }
             state.tasks.append(task)
@@ -54,7 +57,7 @@ final class Race<T: Sendable>: Sendable {
         if finished { task.cancel() }
     }
 
-    func finish(_ value: T) {
+    public func finish(_ value: T) {
         let (continuation, tasks) = state.withLock { state -> (CheckedContinuation<T, Never>?, [Task<Void, Never>]) in
             guard state.result == nil else { return (nil, []) }
             state.result = value
