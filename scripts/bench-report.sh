@@ -32,6 +32,10 @@ table=$(cat <<TABLE
 | enqueue-to-start at half the best drain rate ($(get load_rate) jobs/s) p50 / p95 / p99 | $(get load_p50_ms) / $(get load_p95_ms) / $(get load_p99_ms) ms | | |
 | kill -9 → running elsewhere, default lease TTL 30 s | $(get recovery_default_s) s | ≤ 32 s | $(check "$(get recovery_default_s)" "<=" $recovery_default_target) |
 | kill -9 → running elsewhere, lease TTL 5 s | $(get recovery_short_s) s | ≤ 7 s | $(check "$(get recovery_short_s)" "<=" $recovery_short_target) |
+| \`pg_terminate_backend\` of every worker connection → first job claimed after it completed (1 × 32, 1 ms jobs) | $(get backend_kill_s) s | ≤ 2 s | $(check "$(get backend_kill_s)" "<=" 2) |
+| … completions in the 2 s after, as a share of the 2 s before; store calls that hit their time limit | $(get backend_kill_rate); $(get backend_kill_store_timeouts) | | |
+| PostgreSQL restart → first job claimed after the server is back completed | $(get pg_restart_s) s | | |
+| … completions in the 2 s after, as a share of the 2 s before; store calls that hit their time limit | $(get pg_restart_rate); $(get pg_restart_store_timeouts) | | |
 | drain with $(get scale_rows) rows in the table vs 10 k finished rows | $(get scale_large) vs $(get scale_small) jobs/s ($(get scale_ratio)) | within 20% (≥ 80%) | $(check "$scale_ratio" ">=" 80) |
 | \`/metrics\` scrape at that size (median of 21) | $(get scrape_ms) ms | ≤ 10 ms | $(check "$(get scrape_ms)" "<=" 10) |
 | the sampler's database reads at that size (every 5 s) | $(get sample_ms) ms | | |
@@ -72,6 +76,11 @@ $table
   (concurrency 8, poll interval 30 s, so only LISTEN/NOTIFY wakes it), jobs enqueued one per
   transaction at 50/s for 10 s. Under load: the best drain configuration fed batches of 100 at half
   its drain rate for 15 s.
+- **Recovery after cut connections**: one worker (32 slots) drains 30,000 jobs of 1 ms; once
+  1,000 are done, every Wharf backend is killed with \`pg_terminate_backend\`, or the server is
+  stopped and started again (\`pg_ctl stop -m fast\`, then start). The figure is the first
+  \`started_at\` of a completed job after the fault (after the server is back, for the restart)
+  minus the fault's time, both on the database clock.
 - **Recovery**: a 10-minute job runs on worker A, worker B idles; A gets \`kill -9\`; the figure is
   B's \`started_at\` minus the kill. It is bounded by the lease TTL plus the reaper interval.
 - **Table size**: drain rate with 10,000 finished rows in \`jobs\`, then with $scale more (inserted

@@ -169,6 +169,40 @@ recover() {  # ttl heartbeat reaper
 put recovery_default_s "$(recover 30s 10s 5s)"
 put recovery_short_s "$(recover 5s 1s 1s)"
 
+echo "bench: recovery after pg_terminate_backend and after a PostgreSQL restart" >&2
+# One worker with 32 slots drains 1 ms jobs. The fault comes once work is under way; the figure
+# is the time from the fault (for a restart: from the server being back) until the first job
+# claimed after it has completed, on the database clock; then completions in the 2 s window
+# starting 1 s after that, against the 2 s before the fault.
+completed() { q "SELECT count(*) FROM wharf.jobs WHERE state = 'completed'"; }
+fault_recovery() {  # name fault-function
+  reset_jobs; q "TRUNCATE wharf.sink_runs, wharf.sink_effects"
+  q "INSERT INTO wharf.jobs (kind, queue, payload, history) SELECT 'sink', 'default', jsonb_build_object('key', 'f' || i, 'ms', 1), wharf.history_entry('enqueued', NULL, 'available', 0, NULL) FROM generate_series(1, 30000) i"
+  worker "$1" default=32 WHARF_LEASE_TTL=30s WHARF_HEARTBEAT_INTERVAL=5s
+  wait_for "SELECT count(*) >= 1000 FROM wharf.jobs WHERE state = 'completed'"
+  local c0 c1 at a0 a1
+  c0=$(completed); sleep 2; c1=$(completed)
+  at=$("$2")
+  wait_for "SELECT count(*) > 0 FROM wharf.jobs WHERE state = 'completed' AND started_at > '$at'"
+  put "$1_s" "$(q "SELECT round(extract(epoch FROM min(started_at) - '$at'::timestamptz)::numeric, 2) FROM wharf.jobs WHERE state = 'completed' AND started_at > '$at'")"
+  sleep 1; a0=$(completed); sleep 2; a1=$(completed)
+  put "$1_rate" "$(awk -v a=$((a1 - a0)) -v b=$((c1 - c0)) 'BEGIN { printf "%.0f%%", 100 * a / b }')"
+  put "$1_store_timeouts" "$(grep -c 'did not complete within' "$dir/$1.log" || true)"
+  stop_workers
+}
+terminate_backends() {
+  local at; at=$(q "SELECT now()")
+  q "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'wharf'" >/dev/null
+  echo "$at"
+}
+restart_postgres() {
+  scripts/pg-throwaway.sh stop "$dir" >/dev/null 2>&1
+  scripts/pg-throwaway.sh restart "$dir" >/dev/null 2>&1
+  q "SELECT now()"
+}
+fault_recovery backend_kill terminate_backends
+fault_recovery pg_restart restart_postgres
+
 echo "bench: held xmin for ${XMIN_S}s" >&2
 reset_jobs
 q "SELECT pg_stat_reset()" >/dev/null

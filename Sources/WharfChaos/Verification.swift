@@ -77,6 +77,7 @@ struct Verification {
 
         let disruptions = run.disruptions
         let recovery = try await longestWaitAfterKill(disruptions)
+        let killRates = try await ratesAroundBackendKills(disruptions)
         let logs = await run.fleet.logs()
         let frozen = disruptions.filter { $0.kind == .freeze }.compactMap(\.worker)
         let zombieDiscards = frozen.map { logs[$0]?.components(separatedBy: "Lease lost").count ?? 1 }.reduce(0) { $0 + $1 - 1 }
@@ -92,6 +93,8 @@ struct Verification {
             "zombie results dropped  \(zombieDiscards) (\"Lease lost\" in the logs of frozen workers)",
             recovery.map { String(format: "longest wait after kill -9   %.2fs for a held job to start elsewhere (lease TTL %.1fs)", $0, Double(run.leaseTTLMillis) / 1000) }
                 ?? "longest wait after kill -9   n/a (killed workers held no jobs)",
+            killRates.map { String(format: "completions around pg_terminate_backend   %.0f/s in the 3 s before, %.0f/s in the 3 s after, %.0f/s 3–6 s after (mean of %d)", $0.before, $0.during, $0.after, $0.kills) }
+                ?? "completions around pg_terminate_backend   n/a (no backend kills)",
             "histories checked       \(rows.count), \(badHistory.count) inconsistent",
         ]
         return report
@@ -141,6 +144,30 @@ struct Verification {
             pairs[key] = id
         }
         return pairs
+    }
+
+    struct KillRates { var before = 0.0, during = 0.0, after = 0.0; var kills = 0 }
+
+    /// Completions per second in the 3 s before each backend kill, the 3 s after it and the 3 s
+    /// after those, on the database clock (`finished_at`), averaged over the kills.
+    func ratesAroundBackendKills(_ disruptions: [Disruption]) async throws -> KillRates? {
+        var rates = KillRates()
+        for kill in disruptions where kill.kind == .terminateBackends {
+            let sql = """
+                SELECT count(*) FILTER (WHERE finished_at >= to_timestamp(\(kill.at - 3)) AND finished_at < to_timestamp(\(kill.at))),
+                       count(*) FILTER (WHERE finished_at >= to_timestamp(\(kill.at)) AND finished_at < to_timestamp(\(kill.at + 3))),
+                       count(*) FILTER (WHERE finished_at >= to_timestamp(\(kill.at + 3)) AND finished_at < to_timestamp(\(kill.at + 6)))
+                FROM jobs WHERE state = 'completed'
+                """
+            for try await row in try await run.client.query(PostgresQuery(unsafeSQL: sql), logger: run.logger) {
+                let (before, during, after) = try row.decode((Int64, Int64, Int64).self)
+                rates.before += Double(before) / 3; rates.during += Double(during) / 3; rates.after += Double(after) / 3
+            }
+            rates.kills += 1
+        }
+        guard rates.kills > 0 else { return nil }
+        let n = Double(rates.kills)
+        return KillRates(before: rates.before / n, during: rates.during / n, after: rates.after / n, kills: rates.kills)
     }
 
     /// For every job a killed worker held: seconds from the kill to its next claim.

@@ -68,3 +68,12 @@ extension ThrowawayCluster {
     /// The server's log so far (scripts/pg-throwaway.sh writes it to `directory/log`).
     public var serverLog: String { (try? String(contentsOfFile: directory + "/log", encoding: .utf8)) ?? "" }
 }
+
+/// Runs `body` with a cluster of its own, destroyed afterwards, also when `body` throws.
+public func withThrowawayCluster<T>(_ body: (ThrowawayCluster) async throws -> T) async throws -> T {
+    let cluster = try await ThrowawayCluster.start()
+    let result: Result<T, any Error>
+    do { result = .success(try await body(cluster)) } catch { result = .failure(error) }
+    await cluster.destroyAsync()
+    return try result.get()
+}

@@ -15,14 +15,7 @@ import WharfTesting
 struct BackendKillTests {
     @Test("pg_terminate_backend of every worker connection, three times: work resumes each time, no job runs twice at one attempt, no deadlock")
     func recoversFromBackendKills() async throws {
-        let cluster = try await ThrowawayCluster.start()
-        do {
-            try await scenario(cluster)
-        } catch {
-            await cluster.destroyAsync()
-            throw error
-        }
-        await cluster.destroyAsync()
+        try await withThrowawayCluster { try await scenario($0) }
     }
 
     private func scenario(_ cluster: ThrowawayCluster) async throws {

@@ -121,14 +121,7 @@ struct WorkerProcessTests {
 
     @Test("PostgreSQL stopped and restarted under a running worker: the worker survives and every job finishes")
     func survivesPostgresRestart() async throws {
-        let cluster = try await ThrowawayCluster.start()
-        do {
-            try await restartScenario(cluster)
-        } catch {
-            await cluster.destroyAsync()
-            throw error
-        }
-        await cluster.destroyAsync()
+        try await withThrowawayCluster { try await restartScenario($0) }
     }
 
     private func restartScenario(_ cluster: ThrowawayCluster) async throws {
