@@ -20,12 +20,17 @@ public struct WorkerService: Service {
     let worker: WorkerInfo
     let preflight: @Sendable () async throws -> Void
     let lifecycle: LifecycleState?
+    /// Maintenance tasks the leader runs after the standard ones (see ``MaintenanceTask``). Their
+    /// store calls are theirs to bound; the standard tasks use the time-limited ports.
+    let extraMaintenance: [any MaintenanceTask]
 
     public init(
         configuration: WorkerConfiguration, store: any JobStore, registry: any WorkerRegistry, leader: any LeaderLock,
         wakeups: (any QueueWakeups)?, handlers: HandlerRegistry, notifier: SystemdNotifier? = nil,
-        version: String, logger: Logger, preflight: @escaping @Sendable () async throws -> Void = {}, lifecycle: LifecycleState? = nil
+        version: String, logger: Logger, preflight: @escaping @Sendable () async throws -> Void = {}, lifecycle: LifecycleState? = nil,
+        maintenance extraMaintenance: [any MaintenanceTask] = []
     ) {
+        self.extraMaintenance = extraMaintenance
         self.lifecycle = lifecycle
         self.preflight = preflight
         self.configuration = configuration
@@ -66,12 +71,11 @@ public struct WorkerService: Service {
         let heartbeat = LeaseHeartbeat(
             store: store, registry: registry, worker: worker, running: running, outcomes: outcomes, tally: tally, configuration: configuration,
             logger: logger)
+        let standard = Reaper(
+            store: store, registry: registry, staleWorkerAfter: configuration.effectiveStaleWorkerAfter,
+            retention: configuration.retention, interval: configuration.reaperInterval, tally: tally, logger: logger)
         let maintenance = MaintenanceLeader(
-            leader: leader,
-            reaper: Reaper(
-                store: store, registry: registry, staleWorkerAfter: configuration.effectiveStaleWorkerAfter,
-                retention: configuration.retention, tally: tally, logger: logger),
-            configuration: configuration, logger: logger)
+            leader: leader, tasks: standard.tasks + extraMaintenance, configuration: configuration, logger: logger)
 
         notifier?.send("READY=1\nSTATUS=processing \(configuration.queues.map { "\($0.name)=\($0.concurrency)" }.joined(separator: " "))")
         logger.notice("Worker started", metadata: [

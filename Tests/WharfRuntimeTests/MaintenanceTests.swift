@@ -49,6 +49,22 @@ struct MaintenanceTests {
         }
     }
 
+    @Test("the leader runs added tasks after the standard ones, each on its own interval; a failing task does not stop the others")
+    func addedTasksRunOnTheirIntervals() async throws {
+        try await withTestDatabase { db in
+            let everyTick = CountingTask(name: "every tick", interval: .zero)
+            let failing = CountingTask(name: "failing", interval: .zero, fails: true)
+            let hourly = CountingTask(name: "hourly", interval: .seconds(3600))
+            let expired = try await JobFactory.insert(db, state: .running, attempt: 1, maxAttempts: 5, worker: "gone:1", leaseExpiresAt: Date().addingTimeInterval(-2))
+            let worker = try makeWorker(db, handlers: HandlerRegistry(), maintenance: [failing, everyTick, hourly])
+            try await running(worker) {
+                try await expectEventually("both every-tick tasks ran three times") { everyTick.runs.current >= 3 && failing.runs.current >= 3 }
+                #expect(hourly.runs.current == 1, "an hourly task runs once, on the first tick")
+                #expect(try await db.store.job(expired.id)?.state == .available, "the standard lease rescuer still ran")
+            }
+        }
+    }
+
     @Test("leadership: one holder at a time, renewable by its holder, taken over after it expires or is released")
     func leadership() async throws {
         try await withTestDatabase { db in
@@ -88,6 +104,20 @@ struct MaintenanceTests {
             try await db.store.deregister(id)
             #expect(try await !db.store.heartbeat(id, activity: WorkerActivity()))
         }
+    }
+}
+
+/// A maintenance task that counts its passes, and fails each one if asked to.
+struct CountingTask: MaintenanceTask {
+    struct Planned: Error {}
+    let name: String
+    let interval: Duration
+    var fails = false
+    let runs = Counter()
+    func runOnce() async throws -> Int {
+        let count = runs.increment()
+        if fails { throw Planned() }
+        return count
     }
 }
 

@@ -1,0 +1,58 @@
+import Logging
+public import WharfCore
+
+/// One kind of periodic housekeeping that only the maintenance leader runs (River's queue
+/// maintainer services, Oban's plugins): rescuing expired leases, pruning stale workers and
+/// finished jobs today; cron schedules and partition rotation later. A new task is a type
+/// conforming to this, added to the leader's list; nothing else changes.
+public protocol MaintenanceTask: Sendable {
+    associatedtype Report: Sendable
+    /// Lower-case, stable: it appears in logs (`maintenance.task`).
+    var name: String { get }
+    /// The least time between two passes. The leader checks on every maintenance tick
+    /// (`reaper_interval`), so a shorter interval means once per tick.
+    var interval: Duration { get }
+    /// One pass, with what it did. Tests call this directly.
+    func runOnce() async throws -> Report
+}
+
+/// Runs the maintenance tasks on one process at a time: each tick first takes or renews the
+/// maintenance leadership (a row with an expiry on the database clock), then runs every task
+/// that is due. A leader that dies stops renewing, and another process takes over once its
+/// lease runs out: within one lease TTL. A task that fails is logged and tried again on its next
+/// turn; the others still run.
+struct MaintenanceLeader: Sendable {
+    static let lockName = "maintenance"
+    let leader: any LeaderLock
+    let tasks: [any MaintenanceTask]
+    let configuration: WorkerConfiguration
+    let logger: Logger
+
+    func run() async {
+        let clock = ContinuousClock()
+        var wasLeader = false
+        var due = Array(repeating: clock.now, count: tasks.count)
+        while !Task.isCancelled {
+            do {
+                let isLeader = try await leader.tryAcquire(Self.lockName, holder: configuration.workerID, ttl: configuration.leaseTTL)
+                if isLeader != wasLeader {
+                    logger.notice(isLeader ? "Became maintenance leader" : "No longer maintenance leader", metadata: ["worker.id": "\(configuration.workerID)"])
+                    wasLeader = isLeader
+                }
+                if isLeader {
+                    for (index, task) in tasks.enumerated() where due[index] <= clock.now {
+                        due[index] = clock.now.advanced(by: task.interval)
+                        do {
+                            _ = try await task.runOnce()
+                        } catch {
+                            logger.warning("Maintenance pass failed", metadata: ["maintenance.task": "\(task.name)", "error.message": "\(String(reflecting: error))"])
+                        }
+                    }
+                }
+            } catch {
+                logger.warning("Maintenance pass failed", metadata: ["error.message": "\(String(reflecting: error))"])
+            }
+            do { try await Task.sleep(for: configuration.reaperInterval) } catch { break }
+        }
+    }
+}
