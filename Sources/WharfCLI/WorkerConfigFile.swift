@@ -25,8 +25,11 @@ struct WorkerConfigFile {
     /// Parses `data` (the file at `path`, named in messages); throws every problem found. The
     /// JSON syntax is checked first (line and column), then every key's type: a boolean is not a
     /// number, a number is not a string. With `checkPaths`, exec programs and working directories
-    /// must exist on this machine (off only to read a config meant for another one).
-    static func parse(_ data: Data, path: String, environment: [String: String], checkPaths: Bool = true) throws -> WorkerConfigFile {
+    /// must exist on this machine (off only to read a config meant for another one). A kind's
+    /// handler is one of `handlerTypes`, chosen by its key.
+    static func parse(
+        _ data: Data, path: String, environment: [String: String], checkPaths: Bool = true, handlerTypes: [any HandlerType] = HandlerTypes.builtIn
+    ) throws -> WorkerConfigFile {
         var reader = ConfigReader(checkPaths: checkPaths)
         var file = WorkerConfigFile()
         let root: JSONValue
@@ -83,22 +86,22 @@ struct WorkerConfigFile {
                 let at = "kinds.\(name)"
                 let kind = reader.validated(at) { () throws(ValidationError) in try JobKind(name) }
                 guard case .object = spec else {
-                    reader.problem(at, "must be an object with \"exec\" or \"http\", found \(spec.typeDescription)")
+                    reader.problem(at, "must be an object with \(handlerTypes.map { "\"\($0.key)\"" }.joined(separator: " or ")), found \(spec.typeDescription)")
                     continue
                 }
-                reader.checkKeys(spec, allowed: ["exec", "http", "timeout", "retry"], at: at)
+                reader.checkKeys(spec, allowed: handlerTypes.map(\.key) + ["timeout", "retry"], at: at)
                 let timeout = reader.duration(spec["timeout"], at: "\(at).timeout", range: DurationParsing.positive) ?? HandlerRegistry.defaultTimeout
                 let policy = reader.retryPolicy(spec["retry"], at: "\(at).retry")
                 var handler: (any JobHandler)?
-                switch (spec["exec"], spec["http"]) {
-                case (let exec?, nil):
-                    handler = reader.execHandler(exec, at: "\(at).exec", environment: environment)
-                case (nil, let http?):
-                    handler = reader.webhookHandler(http, at: "\(at).http", environment: environment)
-                case (nil, nil):
-                    reader.problem(at, "needs a handler: \"exec\": {\"command\": [...]} or \"http\": {\"url\": ...}")
+                let chosen = handlerTypes.compactMap { type in spec[type.key].map { (type, $0) } }
+                switch chosen.count {
+                case 1:
+                    let (type, value) = chosen[0]
+                    handler = type.makeHandler(value, at: "\(at).\(type.key)", reader: &reader, environment: environment)
+                case 0:
+                    reader.problem(at, "needs a handler: \(handlerTypes.map { "\"\($0.key)\": \($0.example)" }.joined(separator: " or "))")
                 default:
-                    reader.problem(at, "has both \"exec\" and \"http\"; choose one")
+                    reader.problem(at, "has both \(chosen.map { "\"\($0.0.key)\"" }.joined(separator: " and ")); choose one")
                 }
                 guard let kind else { continue }
                 if let policy { file.retry.byKind[kind] = policy }
@@ -215,81 +218,6 @@ struct ConfigReader {
             }
         }
         return ok ? result : nil
-    }
-
-    /// The exec handler, with its program and working directory checked now, at start-up,
-    /// rather than as a failure of every job of the kind.
-    mutating func execHandler(_ value: JSONValue, at: String, environment: [String: String]) -> ExecHandler? {
-        guard case .object = value else {
-            problem(at, "must be an object like {\"command\": [\"/usr/local/bin/job\", \"--flag\"]}, found \(value.typeDescription)")
-            return nil
-        }
-        checkKeys(value, allowed: ["command", "env", "working_directory", "kill_grace"], at: at)
-        let before = problems.count
-        var command: [String] = []
-        if case .array(let items)? = value["command"], !items.isEmpty {
-            for (index, item) in items.enumerated() {
-                if case .string(let text) = item { command.append(text) } else {
-                    problem("\(at).command[\(index)]", "must be a string, found \(item.typeDescription)")
-                }
-            }
-        } else {
-            problem("\(at).command", "must be a non-empty array of strings (argv; no shell is involved)")
-        }
-        let variables = stringMap(value["env"], at: "\(at).env")
-        var workingDirectory: String?
-        if let directory = value["working_directory"] {
-            workingDirectory = string(directory, at: "\(at).working_directory", expected: "a directory path")
-        }
-        let killGrace = duration(value["kill_grace"], at: "\(at).kill_grace") ?? .seconds(2)
-        if checkPaths, let directory = workingDirectory, let problemText = StartupChecks.directoryProblem(directory) {
-            problem("\(at).working_directory", problemText)
-        }
-        if checkPaths, let program = command.first, let problemText = StartupChecks.programProblem(program, path: environment["PATH"], workingDirectory: workingDirectory) {
-            problem("\(at).command[0]", problemText)
-        }
-        guard problems.count == before, let variables else { return nil }
-        return ExecHandler(command: command, environment: variables, workingDirectory: workingDirectory, killGrace: killGrace)
-    }
-
-    mutating func webhookHandler(_ value: JSONValue, at: String, environment: [String: String]) -> WebhookHandler? {
-        guard case .object = value else {
-            problem(at, "must be an object like {\"url\": \"https://…\", \"secret_file\": \"/etc/wharf/secret\"}, found \(value.typeDescription)")
-            return nil
-        }
-        checkKeys(value, allowed: ["url", "secret_file", "secret_env", "headers"], at: at)
-        let before = problems.count
-        var url: String?
-        if let text = value["url"].flatMap({ string($0, at: "\(at).url", expected: "an http:// or https:// URL") }) {
-            if let problemText = StartupChecks.urlProblem(text) { problem("\(at).url", problemText) } else { url = text }
-        } else if value["url"] == nil {
-            problem("\(at).url", "is required: an http:// or https:// URL")
-        }
-        var secret: Secret?
-        switch (value["secret_file"], value["secret_env"]) {
-        case (let file?, nil):
-            if let file = string(file, at: "\(at).secret_file", expected: "a file path") {
-                if let data = FileManager.default.contents(atPath: file) {
-                    secret = Secret(String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
-                    if secret?.isEmpty == true { problem("\(at).secret_file", "\(file) is empty") }
-                } else {
-                    problem("\(at).secret_file", "cannot read \(file) (does it exist, and may this user read it?)")
-                }
-            }
-        case (nil, let name?):
-            if let name = string(name, at: "\(at).secret_env", expected: "an environment variable name") {
-                if let text = environment[name], !text.isEmpty { secret = Secret(text) } else {
-                    problem("\(at).secret_env", "environment variable \(name) is not set")
-                }
-            }
-        case (nil, nil):
-            break
-        default:
-            problem(at, "has both \"secret_file\" and \"secret_env\"; choose one")
-        }
-        let headers = stringMap(value["headers"], at: "\(at).headers")
-        guard problems.count == before, let url, let headers else { return nil }
-        return WebhookHandler(url: url, secret: secret, headers: headers)
     }
 
     /// The allowed key closest to `key` by edit distance, if it is close enough to be a typo.
