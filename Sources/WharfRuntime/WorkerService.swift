@@ -3,11 +3,11 @@ public import ServiceLifecycle
 public import WharfCore
 import Foundation
 
-/// One worker process as a `Service`: registers itself, then runs a producer per queue, the
+/// One worker process as a `Service`: starts its lifecycle handlers, registers itself, then runs a producer per queue, the
 /// lease heartbeat, the outcome writer, the maintenance leader and notification wake-ups, all
 /// as child tasks. On graceful shutdown it stops claiming, lets running jobs finish within the
 /// grace period, hands back the rest without using an attempt, writes every outcome it holds,
-/// gives up leadership and deregisters.
+/// stops its lifecycle handlers, gives up leadership and deregisters.
 public struct WorkerService: Service {
     public let configuration: WorkerConfiguration
     let store: any JobStore
@@ -55,7 +55,13 @@ public struct WorkerService: Service {
     }
 
     public func run() async throws {
-        try await register()
+        try await handlers.startHandlers()
+        do {
+            try await register()
+        } catch {
+            await handlers.stopHandlers()
+            throw error
+        }
         let running = RunningJobs()
         let shutdown = Flag()
         let tally = ActivityTally()
@@ -121,6 +127,7 @@ public struct WorkerService: Service {
                 "worker.id": "\(worker.id)", "outcomes.pending": "\(left)",
             ])
         }
+        await handlers.stopHandlers()
         do {
             try await leader.release(MaintenanceLeader.lockName, holder: worker.id)
             try await registry.deregister(worker.id)

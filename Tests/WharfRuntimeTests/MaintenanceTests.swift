@@ -55,7 +55,8 @@ struct MaintenanceTests {
             let everyTick = CountingTask(name: "every tick", interval: .zero)
             let failing = CountingTask(name: "failing", interval: .zero, fails: true)
             let hourly = CountingTask(name: "hourly", interval: .seconds(3600))
-            let expired = try await JobFactory.insert(db, state: .running, attempt: 1, maxAttempts: 5, worker: "gone:1", leaseExpiresAt: Date().addingTimeInterval(-2))
+            // On a queue this worker does not serve, so it stays `available` once rescued.
+            let expired = try await JobFactory.insert(db, queue: "elsewhere", state: .running, attempt: 1, maxAttempts: 5, worker: "gone:1", leaseExpiresAt: Date().addingTimeInterval(-2))
             let worker = try makeWorker(db, handlers: HandlerRegistry(), maintenance: [failing, everyTick, hourly])
             try await running(worker) {
                 try await expectEventually("both every-tick tasks ran three times") { everyTick.runs.current >= 3 && failing.runs.current >= 3 }
