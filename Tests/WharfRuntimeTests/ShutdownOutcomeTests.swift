@@ -8,26 +8,6 @@ import WharfPostgres
 import WharfRuntime
 import WharfTesting
 
-/// Log lines of one test, for asserting what the worker said.
-final class CapturedLog: Sendable {
-    private let lines = Mutex<[String]>([])
-    func append(_ line: String) { lines.withLock { $0.append(line) } }
-    var all: [String] { lines.withLock { $0 } }
-
-    struct Handler: LogHandler {
-        let log: CapturedLog
-        var logLevel: Logger.Level = .info
-        var metadata: Logger.Metadata = [:]
-        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-            get { metadata[key] }
-            set { metadata[key] = newValue }
-        }
-        func log(event: LogEvent) { log.append("\(event.message)") }
-    }
-
-    var logger: Logger { Logger(label: "wharf.test.captured") { _ in Handler(log: self) } }
-}
-
 /// The real store, with a pause after each completion has committed: the window in which a
 /// graceful shutdown used to cancel the write, whose retry then found the job already completed
 /// and reported a lost lease.

@@ -13,7 +13,8 @@ import WharfTesting
 /// A worker in this process on the test's schema, with short intervals.
 func makeWorker(
     _ db: TestDatabase, handlers: HandlerRegistry, queues: [String: Int] = ["default": 8],
-    configure: (inout WorkerConfiguration) -> Void = { _ in }, wakeups: Bool = true, maintenance: [any MaintenanceTask] = []
+    configure: (inout WorkerConfiguration) -> Void = { _ in }, wakeups: Bool = true, maintenance: [any MaintenanceTask] = [],
+    logger: Logger? = nil
 ) throws -> WorkerService {
     var configuration = WorkerConfiguration(
         workerID: WorkerID("test-\(UUID().uuidString.prefix(8))"),
@@ -32,7 +33,7 @@ func makeWorker(
     return WorkerService(
         configuration: configuration, store: db.store, registry: db.store, leader: db.store,
         wakeups: wakeups ? PostgresQueueWakeups(database: db.url, logger: db.logger) : nil,
-        handlers: handlers, version: "test", logger: db.logger, maintenance: maintenance)
+        handlers: handlers, version: "test", logger: logger ?? db.logger, maintenance: maintenance)
 }
 
 /// Runs `worker` while `body` runs, then shuts it down gracefully and waits for it to finish.
