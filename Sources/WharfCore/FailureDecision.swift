@@ -1,6 +1,7 @@
 /// How an attempt failed, as reported by whatever ran the job.
 public struct Failure: Sendable, Equatable {
-    public enum Class: String, Sendable, Equatable {
+    /// Whether another attempt could succeed.
+    public enum Retryability: String, Sendable, Equatable {
         /// Might work next time: retry with backoff while attempts remain.
         case transient
         /// Will never work (bad payload, 4xx from a webhook): dead-letter now.
@@ -8,7 +9,7 @@ public struct Failure: Sendable, Equatable {
     }
 
     public var message: String
-    public var `class`: Class
+    public var retryability: Retryability
     /// A delay the job asked for (a `Retry-After` header, an exit code's contract). Overrides
     /// the backoff for this retry only; still capped by the policy's cap.
     public var retryAfter: Duration?
@@ -16,19 +17,19 @@ public struct Failure: Sendable, Equatable {
     /// Longest error text stored per attempt: the tail is kept, since that is where the cause is.
     public static let maxMessageLength = 4096
 
-    public init(message: String, class: Class = .transient, retryAfter: Duration? = nil) {
+    public init(message: String, retryability: Retryability = .transient, retryAfter: Duration? = nil) {
         self.message = message.count > Self.maxMessageLength
             ? "…" + String(message.suffix(Self.maxMessageLength - 1)) : message
-        self.class = `class`
+        self.retryability = retryability
         self.retryAfter = retryAfter
     }
 
     public static func transient(_ message: String, retryAfter: Duration? = nil) -> Failure {
-        Failure(message: message, class: .transient, retryAfter: retryAfter)
+        Failure(message: message, retryability: .transient, retryAfter: retryAfter)
     }
 
     public static func permanent(_ message: String) -> Failure {
-        Failure(message: message, class: .permanent)
+        Failure(message: message, retryability: .permanent)
     }
 }
 
@@ -44,7 +45,7 @@ public enum FailureDecision: Equatable, Sendable {
     public static func decide(
         _ failure: Failure, attempt: Int, jobMaxAttempts: Int, policy: RetryPolicy, random: Double
     ) -> FailureDecision {
-        if failure.class == .permanent { return .deadLetter(.permanentFailure) }
+        if failure.retryability == .permanent { return .deadLetter(.permanentFailure) }
         if attempt >= policy.effectiveMaxAttempts(jobMaxAttempts: jobMaxAttempts) {
             return .deadLetter(.maxAttemptsExhausted)
         }

@@ -67,7 +67,7 @@ struct JobExecutor: Sendable {
         }
     }
 
-    private func failed(_ job: Job, _ reason: FailureClass, _ failure: Failure) -> PendingOutcome {
+    private func failed(_ job: Job, _ reason: FailureReason, _ failure: Failure) -> PendingOutcome {
         let policy = retry.policy(queue: job.queue, kind: job.kind)
         let decision = FailureDecision.decide(
             failure, attempt: job.attempt, jobMaxAttempts: job.maxAttempts, policy: policy, random: Double.random(in: 0..<1))

@@ -5,7 +5,7 @@ import WharfCore
 /// A result to write for a job that ran.
 enum PendingOutcome: Sendable {
     case complete
-    case fail(Failure, FailureDecision, FailureClass)
+    case fail(Failure, FailureDecision, FailureReason)
     /// Handed back on shutdown: no attempt used.
     case release
 }

@@ -36,7 +36,7 @@ public enum RuntimeMetrics {
     static func released(_ job: Job) { count(MetricCatalog.jobsReleased, job.queue, job.kind) }
     static func leaseLost(_ job: Job) { count(MetricCatalog.jobsLeaseLost, job.queue, job.kind) }
 
-    static func failed(_ queue: QueueName, _ kind: JobKind, reason: FailureClass, deadLettered: Bool) {
+    static func failed(_ queue: QueueName, _ kind: JobKind, reason: FailureReason, deadLettered: Bool) {
         count(MetricCatalog.jobsFailed, queue, kind, extra: [("reason", reason.rawValue)])
         count(deadLettered ? MetricCatalog.jobsDeadLettered : MetricCatalog.jobsRetried, queue, kind)
     }
@@ -67,7 +67,7 @@ public enum RuntimeMetrics {
 }
 
 /// Why a run failed, as the `reason` label of `wharf_jobs_failed_total`.
-enum FailureClass: String, Sendable {
+enum FailureReason: String, Sendable {
     case error, timeout, permanent
     case noHandler = "no_handler"
     case leaseExpired = "lease_expired"
