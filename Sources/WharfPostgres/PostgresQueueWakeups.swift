@@ -19,7 +19,7 @@ public struct PostgresQueueWakeups: QueueWakeups {
     public var channel: String { "\(database.schema).jobs" }
 
     public func run(queues: Set<QueueName>, onWake: @escaping @Sendable (QueueName) -> Void) async {
-        var delay: Duration = .milliseconds(100)
+        var backoff = RetryBackoff()
         var connectionID = 0
         while !Task.isCancelled {
             connectionID += 1
@@ -29,7 +29,7 @@ public struct PostgresQueueWakeups: QueueWakeups {
                 do {
                     try await connection.listen(on: channel) { notifications in
                         logger.debug("Listening for new jobs", metadata: ["db.channel": "\(channel)"])
-                        delay = .milliseconds(100)
+                        backoff.reset()
                         queues.forEach(onWake)
                         for try await notification in notifications {
                             let queue = QueueName(unchecked: notification.payload)
@@ -44,11 +44,10 @@ public struct PostgresQueueWakeups: QueueWakeups {
             } catch {
                 if Task.isCancelled { return }
                 logger.warning("Notification listener lost its connection; reconnecting", metadata: [
-                    "db.channel": "\(channel)", "retry.delay": "\(delay)", "error.message": "\(String(reflecting: error))",
+                    "db.channel": "\(channel)", "retry.delay": "\(backoff.upcoming)", "error.message": "\(String(reflecting: error))",
                 ])
             }
-            do { try await Task.sleep(for: delay) } catch { return }
-            delay = min(delay * 2, .seconds(5))
+            do { try await Task.sleep(for: backoff.next()) } catch { return }
         }
     }
 }

@@ -194,19 +194,6 @@ final class OutcomeBuffer: Sendable {
     }
 }
 
-/// Exponential backoff for reconnect-style loops: 100 ms doubling to 5 s.
-struct RetryBackoff {
-    private var current: Duration = .milliseconds(100)
-    static let cap: Duration = .seconds(5)
-
-    mutating func next() -> Duration {
-        defer { current = min(current * 2, Self.cap) }
-        return current
-    }
-
-    mutating func reset() { current = .milliseconds(100) }
-}
-
 extension Array {
     func chunked(_ size: Int) -> [ArraySlice<Element>] {
         stride(from: 0, to: count, by: Swift.max(1, size)).map { self[$0..<Swift.min($0 + size, count)] }

@@ -92,3 +92,15 @@ struct RetryPolicyTests {
         #expect(policies.policy(queue: .default, kind: try JobKind("other")) == .default)
     }
 }
+
+@Suite("Reconnect backoff")
+struct RetryBackoffTests {
+    @Test("100 ms, doubling, capped at 5 s; reset starts over")
+    func doublesToTheCap() {
+        var backoff = RetryBackoff()
+        let delays = (0..<8).map { _ in backoff.next() }
+        #expect(delays == [100, 200, 400, 800, 1600, 3200, 5000, 5000].map { Duration.milliseconds($0) })
+        backoff.reset()
+        #expect(backoff.next() == .milliseconds(100))
+    }
+}
