@@ -1,4 +1,5 @@
 public import WharfCore
+import Foundation
 
 extension PostgresJobStore: MonitoringReader {
     public func queueOverview() async throws -> [QueueOverview] {
@@ -27,6 +28,30 @@ extension PostgresJobStore: MonitoringReader {
 
     public func jobsInsertedTotal() async throws -> Int64? {
         try await run("count inserted jobs", JobInsertsTotal()).first
+    }
+
+    public func queueCounts() async throws -> [QueueCounts] {
+        var byQueue: [String: QueueCounts] = [:]
+        for row in try await run("count jobs", QueueCountsGet()) {
+            var counts = byQueue[row.0] ?? QueueCounts(queue: QueueName(unchecked: row.0))
+            counts.available += Int(row.1); counts.scheduled += Int(row.2); counts.running += Int(row.3)
+            counts.completed += Int(row.4); counts.cancelled += Int(row.5); counts.dead += Int(row.6)
+            byQueue[row.0] = counts
+        }
+        return byQueue.values.sorted { $0.queue < $1.queue }
+    }
+
+    public func workers() async throws -> [WorkerInfo] {
+        try await run("list workers", WorkerList()).map { row in
+            WorkerInfo(
+                id: WorkerID(row.0), host: row.1, pid: Int(row.2), queues: row.3.map(QueueName.init(unchecked:)),
+                concurrency: Int(row.4), version: row.5, startedAt: row.6, heartbeatAt: row.7,
+                activity: WorkerActivity(
+                    running: Int(row.8),
+                    // A row written by hand with another shape shows as no activity rather than
+                    // failing the whole listing.
+                    queues: (try? JSONDecoder().decode([String: QueueActivity].self, from: Data(row.9.utf8))) ?? [:]))
+        }
     }
 }
 

@@ -22,19 +22,6 @@ extension PostgresJobStore: WorkerRegistry {
     public func pruneStale(olderThan age: Duration) async throws -> [WorkerID] {
         try await run("prune workers", WorkerPruneStale(ageMicros: age.wharfMicroseconds)).map(WorkerID.init)
     }
-
-    public func workers() async throws -> [WorkerInfo] {
-        try await run("list workers", WorkerList()).map { row in
-            WorkerInfo(
-                id: WorkerID(row.0), host: row.1, pid: Int(row.2), queues: row.3.map(QueueName.init(unchecked:)),
-                concurrency: Int(row.4), version: row.5, startedAt: row.6, heartbeatAt: row.7,
-                activity: WorkerActivity(
-                    running: Int(row.8),
-                    // A row written by hand with another shape shows as no activity rather than
-                    // failing the whole listing.
-                    queues: (try? JSONDecoder().decode([String: QueueActivity].self, from: Data(row.9.utf8))) ?? [:]))
-        }
-    }
 }
 
 extension PostgresJobStore: LeaderLock {

@@ -3,8 +3,9 @@ public import PostgresNIO
 public import WharfCore
 import Foundation
 
-/// The PostgreSQL implementation of the ``JobStore``, ``DeadLetterStore`` and ``StatsReader``
-/// ports. Holds a pooled `PostgresClient` whose connections have `search_path` set to the Wharf
+/// The PostgreSQL implementation of every port: ``WorkerJobStore``, ``JobEnqueuer``,
+/// ``JobAdministration``, ``DeadLetterStore``, ``MonitoringReader``, ``QueueControl``,
+/// ``WorkerRegistry`` and ``LeaderLock``. Holds a pooled `PostgresClient` whose connections have `search_path` set to the Wharf
 /// schema; the caller runs the client (`client.run()`) for as long as the store is used.
 public struct PostgresJobStore: Sendable {
     public let client: PostgresClient
@@ -117,9 +118,9 @@ extension StoreError {
     }
 }
 
-// MARK: - JobStore
+// MARK: - JobEnqueuer
 
-extension PostgresJobStore: JobStore {
+extension PostgresJobStore: JobEnqueuer {
     public func enqueue(_ requests: [EnqueueRequest]) async throws -> [EnqueueResult] {
         if requests.isEmpty { return [] }
         let (unique, mapping) = EnqueueRequest.deduplicated(requests)
@@ -154,6 +155,11 @@ extension PostgresJobStore: JobStore {
         }
     }
 
+}
+
+// MARK: - WorkerJobStore
+
+extension PostgresJobStore: WorkerJobStore {
     public func claim(queue: QueueName, limit: Int, worker: WorkerID, leaseTTL: Duration) async throws -> [Job] {
         guard limit > 0 else { return [] }
         let rows = try await runCommitted(
@@ -221,6 +227,11 @@ extension PostgresJobStore: JobStore {
         try await run("prune finished jobs", JobPruneFinished(retentionMicros: retention.wharfMicroseconds, limit: Int64(limit))).count
     }
 
+}
+
+// MARK: - JobAdministration
+
+extension PostgresJobStore: JobAdministration {
     public func cancel(_ id: JobID) async throws -> Job {
         if let row = try await run("cancel", JobCancel(id: id.rawValue)).first {
             return try JobRow.job(row)
@@ -344,20 +355,5 @@ extension PostgresJobStore: DeadLetterStore {
         }
         let left = try await run("count dead jobs", DeadJobCountMatching(queue: queue, kind: kind)).first ?? 0
         return BulkRetryResult(retried: retried, skipped: Int(left))
-    }
-}
-
-// MARK: - StatsReader
-
-extension PostgresJobStore: StatsReader {
-    public func queueCounts() async throws -> [QueueCounts] {
-        var byQueue: [String: QueueCounts] = [:]
-        for row in try await run("count jobs", QueueCountsGet()) {
-            var counts = byQueue[row.0] ?? QueueCounts(queue: QueueName(unchecked: row.0))
-            counts.available += Int(row.1); counts.scheduled += Int(row.2); counts.running += Int(row.3)
-            counts.completed += Int(row.4); counts.cancelled += Int(row.5); counts.dead += Int(row.6)
-            byQueue[row.0] = counts
-        }
-        return byQueue.values.sorted { $0.queue < $1.queue }
     }
 }

@@ -5,7 +5,7 @@ import WharfCore
 /// with an outcome not yet written), and stamps the worker's heartbeat. A lease that could not
 /// be renewed was taken over: its job is stopped, and whatever it produces is discarded.
 struct LeaseHeartbeat: Sendable {
-    let store: any JobStore
+    let store: any WorkerJobStore
     let registry: any WorkerRegistry
     let worker: WorkerInfo
     let running: RunningJobs

@@ -29,13 +29,13 @@ final class OutcomeBuffer: Sendable {
     private let items = Mutex<[Item]>([])
     private let wake = WakeSignal()
     private let stopping = Flag()
-    let store: any JobStore
+    let store: any WorkerJobStore
     let batchSize: Int
     let workerID: WorkerID
     let tally: ActivityTally
     let logger: Logger
 
-    init(store: any JobStore, batchSize: Int, workerID: WorkerID, tally: ActivityTally, logger: Logger) {
+    init(store: any WorkerJobStore, batchSize: Int, workerID: WorkerID, tally: ActivityTally, logger: Logger) {
         self.tally = tally
         self.store = store
         self.batchSize = batchSize

@@ -9,7 +9,7 @@ import WharfCore
 struct QueueProducer: Sendable {
     let settings: WorkerConfiguration.QueueSettings
     let configuration: WorkerConfiguration
-    let store: any JobStore
+    let store: any WorkerJobStore
     let running: RunningJobs
     let executor: JobExecutor
     let outcomes: OutcomeBuffer

@@ -10,7 +10,7 @@ import Foundation
 /// stops its lifecycle handlers, gives up leadership and deregisters.
 public struct WorkerService: Service {
     public let configuration: WorkerConfiguration
-    let store: any JobStore
+    let store: any WorkerJobStore
     let registry: any WorkerRegistry
     let leader: any LeaderLock
     let wakeups: (any QueueWakeups)?
@@ -25,7 +25,7 @@ public struct WorkerService: Service {
     let extraMaintenance: [any MaintenanceTask]
 
     public init(
-        configuration: WorkerConfiguration, store: any JobStore, registry: any WorkerRegistry, leader: any LeaderLock,
+        configuration: WorkerConfiguration, store: any WorkerJobStore, registry: any WorkerRegistry, leader: any LeaderLock,
         wakeups: (any QueueWakeups)?, handlers: HandlerRegistry, notifier: SystemdNotifier? = nil,
         version: String, logger: Logger, preflight: @escaping @Sendable () async throws -> Void = {}, lifecycle: LifecycleState? = nil,
         maintenance extraMaintenance: [any MaintenanceTask] = []

@@ -11,7 +11,7 @@ import WharfTesting
 /// The real store, with a pause after each completion has committed: the window in which a
 /// graceful shutdown used to cancel the write, whose retry then found the job already completed
 /// and reported a lost lease.
-struct CommitThenPauseStore: JobStore {
+struct CommitThenPauseStore: WorkerJobStore {
     let base: PostgresJobStore
     let pause: Duration
     /// Instead of pausing, the first completion call fails after its commit, as a connection cut
@@ -37,7 +37,6 @@ struct CommitThenPauseStore: JobStore {
         return outcomes
     }
 
-    func enqueue(_ requests: [EnqueueRequest]) async throws -> [EnqueueResult] { try await base.enqueue(requests) }
     func claim(queue: QueueName, limit: Int, worker: WorkerID, leaseTTL: Duration) async throws -> [Job] {
         try await base.claim(queue: queue, limit: limit, worker: worker, leaseTTL: leaseTTL)
     }
@@ -50,9 +49,7 @@ struct CommitThenPauseStore: JobStore {
     func pruneFinished(olderThan retention: Duration, limit: Int) async throws -> Int {
         try await base.pruneFinished(olderThan: retention, limit: limit)
     }
-    func cancel(_ id: JobID) async throws -> Job { try await base.cancel(id) }
     func job(_ id: JobID) async throws -> Job? { try await base.job(id) }
-    func jobs(_ filter: JobFilter) async throws -> [Job] { try await base.jobs(filter) }
 }
 
 @Suite("Graceful shutdown and outcome writes")

@@ -21,6 +21,24 @@ public struct QueueOverview: Sendable, Equatable {
     }
 }
 
+/// Counts of jobs in one queue.
+public struct QueueCounts: Equatable, Sendable {
+    public var queue: QueueName
+    /// Available and due now.
+    public var available: Int
+    /// Available with `run_at` in the future.
+    public var scheduled: Int
+    public var running: Int
+    public var completed: Int
+    public var cancelled: Int
+    public var dead: Int
+
+    public init(queue: QueueName, available: Int = 0, scheduled: Int = 0, running: Int = 0, completed: Int = 0, cancelled: Int = 0, dead: Int = 0) {
+        self.queue = queue; self.available = available; self.scheduled = scheduled; self.running = running
+        self.completed = completed; self.cancelled = cancelled; self.dead = dead
+    }
+}
+
 /// How long one recently finished job waited and ran.
 public struct JobTiming: Sendable, Equatable {
     public var queue: QueueName
@@ -53,10 +71,13 @@ public struct RecentFailure: Sendable, Equatable {
     }
 }
 
-/// Read-only figures for `/metrics`, the dashboard and the admin API. Every method must stay
+/// Read-only figures for `/metrics`, the dashboard, the admin API and `wharf stats`/`workers`. Every method must stay
 /// cheap with millions of finished rows (docs/benchmarks.md measures them).
 public protocol MonitoringReader: Sendable {
     func queueOverview() async throws -> [QueueOverview]
+    /// Every state's count per queue, finished ones included, for `wharf stats`: a full scan,
+    /// unlike the overview, so nothing that runs on a timer calls it.
+    func queueCounts() async throws -> [QueueCounts]
     /// The last `limit` finished (completed) jobs, newest first.
     func recentTimings(limit: Int) async throws -> [JobTiming]
     /// The newest failed attempts of jobs waiting to retry and of dead jobs, newest first.
@@ -64,6 +85,8 @@ public protocol MonitoringReader: Sendable {
     /// Rows ever inserted into the job table, by any path (SQL function, API, CLI, dead-job
     /// retries), from the database's statistics; `nil` when statistics are unavailable.
     func jobsInsertedTotal() async throws -> Int64?
+    /// The registered workers with their last heartbeat and activity.
+    func workers() async throws -> [WorkerInfo]
 }
 
 /// Pausing and resuming queues: a paused queue keeps its jobs, and no worker claims from it.

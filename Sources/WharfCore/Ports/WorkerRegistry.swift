@@ -64,7 +64,8 @@ public struct QueueActivity: Sendable, Equatable, Codable {
     }
 }
 
-/// The `workers` table: who is alive.
+/// The `workers` table as a worker keeps its own row: register, heartbeat, leave, and the
+/// maintenance leader's pruning. Reading the table is ``MonitoringReader/workers()``.
 public protocol WorkerRegistry: Sendable {
     /// Inserts or refreshes the worker's row.
     func register(_ worker: WorkerInfo) async throws
@@ -74,7 +75,6 @@ public protocol WorkerRegistry: Sendable {
     func deregister(_ id: WorkerID) async throws
     /// Removes workers whose last heartbeat is older than `age`; returns their ids.
     func pruneStale(olderThan age: Duration) async throws -> [WorkerID]
-    func workers() async throws -> [WorkerInfo]
 }
 
 /// Leadership of a named maintenance task: at most one holder at a time, held for a TTL and

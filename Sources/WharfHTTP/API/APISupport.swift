@@ -2,8 +2,9 @@ public import Foundation
 public import Hummingbird
 public import WharfCore
 
-/// The ports the admin API and the dashboard use. `PostgresJobStore` implements them all.
-public typealias AdminStore = JobStore & DeadLetterStore & MonitoringReader & QueueControl & WorkerRegistry
+/// The ports the admin API and the dashboard use: the operators' side only, so no route can
+/// claim or complete a job. `PostgresJobStore` implements them all.
+public typealias AdminStore = JobEnqueuer & JobAdministration & DeadLetterStore & MonitoringReader & QueueControl
 
 /// The bearer token that guards the API's actions. Compared in constant time.
 public struct APIToken: Sendable {

@@ -49,9 +49,8 @@ public struct HistoryPoint: Sendable {
 /// dashboard. Every read uses small partial indexes or a LIMIT (see MonitoringReader), so a
 /// sample costs the same with 5 million finished rows as with none.
 public final class MonitoringSampler: Service, Sendable {
-    public typealias Reader = MonitoringReader & WorkerRegistry
 
-    let reader: any Reader
+    let reader: any MonitoringReader
     public let interval: Duration
     let historyLength: Int
     let timeout: Duration
@@ -71,7 +70,7 @@ public final class MonitoringSampler: Service, Sendable {
     private let state = Mutex(State())
 
     /// `interval` default 5 s; `historyLength` points of history (default 360: 30 minutes).
-    public init(reader: any Reader, interval: Duration = .seconds(5), historyLength: Int = 360, timeout: Duration = .seconds(10), logger: Logger) {
+    public init(reader: any MonitoringReader, interval: Duration = .seconds(5), historyLength: Int = 360, timeout: Duration = .seconds(10), logger: Logger) {
         self.reader = reader
         self.interval = interval
         self.historyLength = historyLength

@@ -3,7 +3,7 @@ public import WharfCore
 
 /// Deletes completed and cancelled jobs older than the retention period, oldest first.
 public struct FinishedJobPruner: MaintenanceTask {
-    let store: any JobStore
+    let store: any WorkerJobStore
     let retention: Duration
     let logger: Logger
     public let interval: Duration
@@ -13,7 +13,7 @@ public struct FinishedJobPruner: MaintenanceTask {
     /// Statements per pass: a huge backlog is worked off over several passes, not one long one.
     public static let batchesPerPass = 10
 
-    public init(store: any JobStore, retention: Duration, interval: Duration = WorkerConfiguration.defaultReaperInterval, logger: Logger) {
+    public init(store: any WorkerJobStore, retention: Duration, interval: Duration = WorkerConfiguration.defaultReaperInterval, logger: Logger) {
         self.store = store
         self.retention = retention
         self.interval = interval

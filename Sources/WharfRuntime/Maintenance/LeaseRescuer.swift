@@ -4,7 +4,7 @@ public import WharfCore
 /// Takes back jobs whose lease expired (their worker crashed, froze or lost its network):
 /// requeued, or dead-lettered when that was their last attempt.
 public struct LeaseRescuer: MaintenanceTask {
-    let store: any JobStore
+    let store: any WorkerJobStore
     let tally: ActivityTally?
     let logger: Logger
     public let interval: Duration
@@ -12,11 +12,11 @@ public struct LeaseRescuer: MaintenanceTask {
     /// Rows reclaimed per statement; a pass repeats until a statement takes fewer.
     public static let batchSize = 1000
 
-    public init(store: any JobStore, interval: Duration = WorkerConfiguration.defaultReaperInterval, logger: Logger) {
+    public init(store: any WorkerJobStore, interval: Duration = WorkerConfiguration.defaultReaperInterval, logger: Logger) {
         self.init(store: store, interval: interval, tally: nil, logger: logger)
     }
 
-    init(store: any JobStore, interval: Duration, tally: ActivityTally?, logger: Logger) {
+    init(store: any WorkerJobStore, interval: Duration, tally: ActivityTally?, logger: Logger) {
         self.store = store
         self.interval = interval
         self.tally = tally

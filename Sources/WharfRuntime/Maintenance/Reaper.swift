@@ -22,14 +22,14 @@ public struct Reaper: Sendable {
     /// `nil` keeps finished jobs forever.
     public let jobPruner: FinishedJobPruner?
 
-    public init(store: any JobStore, registry: any WorkerRegistry, staleWorkerAfter: Duration, retention: Duration? = nil, logger: Logger) {
+    public init(store: any WorkerJobStore, registry: any WorkerRegistry, staleWorkerAfter: Duration, retention: Duration? = nil, logger: Logger) {
         self.init(
             store: store, registry: registry, staleWorkerAfter: staleWorkerAfter, retention: retention,
             interval: WorkerConfiguration.defaultReaperInterval, tally: nil, logger: logger)
     }
 
     init(
-        store: any JobStore, registry: any WorkerRegistry, staleWorkerAfter: Duration, retention: Duration?, interval: Duration,
+        store: any WorkerJobStore, registry: any WorkerRegistry, staleWorkerAfter: Duration, retention: Duration?, interval: Duration,
         tally: ActivityTally?, logger: Logger
     ) {
         rescuer = LeaseRescuer(store: store, interval: interval, tally: tally, logger: logger)

@@ -48,28 +48,17 @@ public struct ReclaimedJob: Equatable, Sendable {
     }
 }
 
-/// A page of jobs for listing, newest first; `before` continues after the last id seen
-/// (keyset pagination: stays fast however deep you page).
-public struct JobFilter: Sendable, Equatable {
-    public var queue: QueueName?
-    public var kind: JobKind?
-    public var state: JobState?
-    public var before: JobID?
-    public var limit: Int
-
-    public static let defaultLimit = 50
-
-    public init(queue: QueueName? = nil, kind: JobKind? = nil, state: JobState? = nil, before: JobID? = nil, limit: Int = defaultLimit) {
-        self.queue = queue; self.kind = kind; self.state = state; self.before = before; self.limit = limit
-    }
+/// A job by id, for anyone who holds one: the runtime checks whether an uncertain write landed,
+/// operators look a job up.
+public protocol JobLookup: Sendable {
+    /// One job, or `nil`.
+    func job(_ id: JobID) async throws -> Job?
 }
 
-/// The job table as the rest of Wharf sees it. Implemented by `PostgresJobStore`.
-public protocol JobStore: Sendable {
-    /// Inserts the jobs in one round trip. Results are in request order; a request whose unique
-    /// key an active job already holds gets that job's id with `inserted == false`.
-    func enqueue(_ requests: [EnqueueRequest]) async throws -> [EnqueueResult]
-
+/// The job table as the worker runtime uses it: claims, outcomes, leases and the maintenance
+/// writes. Operators' actions are ``JobAdministration``; inserting is ``JobEnqueuer``.
+/// Implemented by `PostgresJobStore`.
+public protocol WorkerJobStore: JobLookup {
     /// Claims up to `limit` available jobs of `queue` whose time has come, in priority then
     /// run-at order, skipping rows other claimers hold, and leases them to `worker` for `leaseTTL`.
     func claim(queue: QueueName, limit: Int, worker: WorkerID, leaseTTL: Duration) async throws -> [Job]
@@ -96,27 +85,4 @@ public protocol JobStore: Sendable {
     /// Deletes up to `limit` completed or cancelled jobs that finished more than `retention`
     /// ago, oldest first. Returns how many. Dead jobs are never pruned.
     func pruneFinished(olderThan retention: Duration, limit: Int) async throws -> Int
-
-    /// Cancels an available or running job. Throws when the job is unknown or already finished.
-    func cancel(_ id: JobID) async throws -> Job
-
-    /// One job, or `nil`.
-    func job(_ id: JobID) async throws -> Job?
-
-    /// Jobs matching `filter`, newest first.
-    func jobs(_ filter: JobFilter) async throws -> [Job]
-}
-
-
-/// Lets the runtime tell a passing failure (database unreachable) from one that retrying will
-/// not fix (schema missing), without knowing the adapter's error type.
-public protocol TransientStoreFailure: Error {
-    var isTransient: Bool { get }
-}
-
-/// Lets the HTTP and CLI adapters tell values the database refused (a CHECK constraint, a value
-/// out of range: the caller's mistake, 400 / exit 64) from an outage, without knowing the
-/// adapter's error type.
-public protocol InvalidInputFailure: Error {
-    var isInvalidInput: Bool { get }
 }

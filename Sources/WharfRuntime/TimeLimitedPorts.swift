@@ -36,16 +36,15 @@ public func withTimeLimit<T: Sendable>(
     return try result.get()
 }
 
-/// The ports the runtime uses, each call bounded by ``withTimeLimit(_:_:_:)``.
-struct TimeLimitedPorts: JobStore, WorkerRegistry, LeaderLock {
-    let store: any JobStore
+/// The ports the runtime uses, each call bounded by ``withTimeLimit(_:_:_:)``. Only the
+/// worker's ports: the operators' (``JobAdministration``, ``DeadLetterStore``) are not reachable
+/// from here.
+struct TimeLimitedPorts: WorkerJobStore, WorkerRegistry, LeaderLock {
+    let store: any WorkerJobStore
     let registry: any WorkerRegistry
     let leader: any LeaderLock
     let timeout: Duration
 
-    func enqueue(_ requests: [EnqueueRequest]) async throws -> [EnqueueResult] {
-        try await withTimeLimit(timeout, "enqueue") { [store] in try await store.enqueue(requests) }
-    }
     func claim(queue: QueueName, limit: Int, worker: WorkerID, leaseTTL: Duration) async throws -> [Job] {
         try await withTimeLimit(timeout, "claim") { [store] in try await store.claim(queue: queue, limit: limit, worker: worker, leaseTTL: leaseTTL) }
     }
@@ -67,14 +66,8 @@ struct TimeLimitedPorts: JobStore, WorkerRegistry, LeaderLock {
     func pruneFinished(olderThan retention: Duration, limit: Int) async throws -> Int {
         try await withTimeLimit(timeout, "prune finished jobs") { [store] in try await store.pruneFinished(olderThan: retention, limit: limit) }
     }
-    func cancel(_ id: JobID) async throws -> Job {
-        try await withTimeLimit(timeout, "cancel") { [store] in try await store.cancel(id) }
-    }
     func job(_ id: JobID) async throws -> Job? {
         try await withTimeLimit(timeout, "get job") { [store] in try await store.job(id) }
-    }
-    func jobs(_ filter: JobFilter) async throws -> [Job] {
-        try await withTimeLimit(timeout, "list jobs") { [store] in try await store.jobs(filter) }
     }
     func register(_ worker: WorkerInfo) async throws {
         try await withTimeLimit(timeout, "register worker") { [registry] in try await registry.register(worker) }
@@ -87,9 +80,6 @@ struct TimeLimitedPorts: JobStore, WorkerRegistry, LeaderLock {
     }
     func pruneStale(olderThan age: Duration) async throws -> [WorkerID] {
         try await withTimeLimit(timeout, "prune workers") { [registry] in try await registry.pruneStale(olderThan: age) }
-    }
-    func workers() async throws -> [WorkerInfo] {
-        try await withTimeLimit(timeout, "list workers") { [registry] in try await registry.workers() }
     }
     func tryAcquire(_ name: String, holder: WorkerID, ttl: Duration) async throws -> Bool {
         try await withTimeLimit(timeout, "acquire leadership") { [leader] in try await leader.tryAcquire(name, holder: holder, ttl: ttl) }
