@@ -100,12 +100,17 @@ struct Verification {
         return report
     }
 
-    /// A job's history must start with `enqueued`, chain each `from` to the previous `to`, end
-    /// in the job's state, count one claim per attempt (hand-backs give theirs back), one error
+    /// A job's history must start with `enqueued`, make only moves ``JobStateMachine`` allows,
+    /// chain each `from` to the previous `to`, end in the job's state, count one claim per attempt (hand-backs give theirs back), one error
     /// per failed, expired or dead-lettered attempt, and succeed at most once.
     static func historyProblem(_ row: Row) -> String? {
         let events = row.events.map { ($0.event, $0.from, $0.to) }
         guard let first = events.first, first.0 == "enqueued", first.2 == "available" else { return "does not start with enqueued" }
+        for (event, from, to) in events {
+            guard let event = JobEvent(rawValue: event), let start = JobPlacement(historyName: from),
+                  let legal = try? JobStateMachine.apply(event, from: start), legal.to.historyName == to
+            else { return "\(event) from \(from ?? "new") to \(to) is not a move the state machine allows" }
+        }
         for (previous, next) in zip(events, events.dropFirst()) where next.1 != previous.2 {
             return "\(next.0) from \(next.1 ?? "nil") follows a change to \(previous.2)"
         }

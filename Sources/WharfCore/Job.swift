@@ -69,9 +69,13 @@ public struct AttemptError: Sendable, Equatable, Codable {
 }
 
 /// One state change of a job.
+///
+/// The fields keep the text the row holds (a ``JobEvent`` raw value and ``JobPlacement``
+/// history names, since every statement that writes them is checked against the state machine),
+/// so a row edited by hand still reads; ``transition`` is the typed view.
 public struct HistoryEntry: Sendable, Equatable, Codable {
     public var at: Date
-    /// `enqueued` or a ``JobEvent`` raw value.
+    /// A ``JobEvent`` raw value.
     public var event: String
     /// `nil` for `enqueued`; otherwise a state or `dead`.
     public var from: String?
@@ -81,6 +85,14 @@ public struct HistoryEntry: Sendable, Equatable, Codable {
 
     public init(at: Date, event: String, from: String?, to: String, attempt: Int, worker: String? = nil) {
         self.at = at; self.event = event; self.from = from; self.to = to; self.attempt = attempt; self.worker = worker
+    }
+
+    /// The entry as a transition, or `nil` when it names an event or placement Wharf never writes.
+    public var transition: Transition? {
+        guard let event = JobEvent(rawValue: event), let from = JobPlacement(historyName: from),
+              let to = JobPlacement(historyName: to)
+        else { return nil }
+        return Transition(event: event, from: from, to: to)
     }
 }
 

@@ -1,6 +1,8 @@
 /// Something that happens to a job. Each event names the transition it causes, and the same
 /// name is written to the job's history (`history[].event`).
 public enum JobEvent: String, Sendable, CaseIterable, Codable {
+    /// The job was inserted (SQL function, API, CLI): new → available.
+    case enqueued
     /// A worker claimed the job and took a lease: available → running.
     case claimed
     /// The handler succeeded: running → completed.
@@ -19,17 +21,34 @@ public enum JobEvent: String, Sendable, CaseIterable, Codable {
     case retriedFromDead = "retried"
 }
 
-/// Where a transition ends: a state of the `jobs` table, or the dead-letter table.
+/// Where a transition starts or ends: a state of the `jobs` table, the dead-letter table, or
+/// nowhere yet (before the insert).
 public enum JobPlacement: Equatable, Sendable, CustomStringConvertible {
+    case new
     case state(JobState)
     case dead
 
-    public var description: String {
+    /// As history writes it: `from` is NULL for `new`, otherwise the state or `dead`.
+    public var historyName: String? {
         switch self {
+        case .new: nil
         case .state(let state): state.rawValue
         case .dead: "dead"
         }
     }
+
+    /// The placement a history entry names; `nil` for a name Wharf never writes.
+    public init?(historyName: String?) {
+        switch historyName {
+        case nil: self = .new
+        case "dead": self = .dead
+        case let name?:
+            guard let state = JobState(rawValue: name) else { return nil }
+            self = .state(state)
+        }
+    }
+
+    public var description: String { historyName ?? "new" }
 }
 
 /// A legal transition: the event and where it takes the job.
@@ -61,11 +80,13 @@ public struct TransitionError: Error, Equatable, Sendable, CustomStringConvertib
 
 /// The legal moves of a job. The SQL in WharfPostgres enforces the same rules in its WHERE
 /// clauses (for example `AND state = 'running'`); this is the one readable table of them, used to
-/// explain refused admin actions and tested exhaustively.
+/// explain refused admin actions and tested exhaustively. Every `history_entry(...)` the SQL
+/// writes is checked against it (HistoryStatementTests).
 public enum JobStateMachine {
     public static func apply(_ event: JobEvent, from: JobPlacement) throws(TransitionError) -> Transition {
         let to: JobPlacement? =
             switch (event, from) {
+            case (.enqueued, .new): .state(.available)
             case (.claimed, .state(.available)): .state(.running)
             case (.succeeded, .state(.running)): .state(.completed)
             case (.failedWillRetry, .state(.running)): .state(.available)

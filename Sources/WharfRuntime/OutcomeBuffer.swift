@@ -130,10 +130,11 @@ final class OutcomeBuffer: Sendable {
             return result
         }
         let landed: Bool
+        let event = last.transition?.event
         switch item.outcome {
-        case .complete: landed = job.state == .completed && last.event == "succeeded" && last.attempt == item.job.attempt
-        case .release: landed = last.event == "released" && last.attempt == item.job.attempt - 1
-        case .fail(_, .retry, _): landed = last.event == "failed" && last.attempt == item.job.attempt
+        case .complete: landed = job.state == .completed && event == .succeeded && last.attempt == item.job.attempt
+        case .release: landed = event == .released && last.attempt == item.job.attempt - 1
+        case .fail(_, .retry, _): landed = event == .failedWillRetry && last.attempt == item.job.attempt
         case .fail(_, .deadLetter, _): landed = false  // the row moved to dead_jobs: job(id) found nothing
         }
         return landed ? .applied : result

@@ -1,9 +1,11 @@
+import Foundation
 import Testing
 import WharfCore
 
 @Suite("Job state machine")
 struct JobStateMachineTests {
     static let legal: [(JobEvent, JobPlacement, JobPlacement)] = [
+        (.enqueued, .new, .state(.available)),
         (.claimed, .state(.available), .state(.running)),
         (.succeeded, .state(.running), .state(.completed)),
         (.failedWillRetry, .state(.running), .state(.available)),
@@ -15,7 +17,7 @@ struct JobStateMachineTests {
         (.retriedFromDead, .dead, .state(.available)),
     ]
 
-    static let placements: [JobPlacement] = JobState.allCases.map { .state($0) } + [.dead]
+    static let placements: [JobPlacement] = [.new] + JobState.allCases.map { .state($0) } + [.dead]
 
     @Test("every legal transition lands where the table says", arguments: legal)
     func legalTransitionsLandWhereTheTableSays(event: JobEvent, from: JobPlacement, to: JobPlacement) throws {
@@ -41,5 +43,20 @@ struct JobStateMachineTests {
     func refusalListsPossibleEvents() {
         let error = TransitionError(event: .succeeded, from: .state(.available))
         #expect(error.description.contains("possible here: claimed, cancelled"))
+    }
+
+    @Test("placements read back from the names history stores", arguments: placements)
+    func placementsRoundTripThroughHistoryNames(placement: JobPlacement) {
+        #expect(JobPlacement(historyName: placement.historyName) == placement)
+    }
+
+    @Test("a history entry with a name Wharf never writes has no transition")
+    func unknownHistoryNamesHaveNoTransition() {
+        let at = Date(timeIntervalSince1970: 0)
+        #expect(HistoryEntry(at: at, event: "claimed", from: "available", to: "running", attempt: 1).transition
+            == Transition(event: .claimed, from: .state(.available), to: .state(.running)))
+        #expect(HistoryEntry(at: at, event: "exploded", from: "available", to: "running", attempt: 1).transition == nil)
+        #expect(HistoryEntry(at: at, event: "claimed", from: "limbo", to: "running", attempt: 1).transition == nil)
+        #expect(JobPlacement(historyName: "limbo") == nil)
     }
 }

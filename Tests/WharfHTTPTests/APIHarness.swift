@@ -15,7 +15,7 @@ let testToken = "test-token-0123456789abcdef"
 /// Runs `body` against the HTTP routes in-process (no socket) on a fresh schema.
 func withAPI(
     token: String? = testToken, bodyLimit: Int? = nil, lifecycle: LifecycleState = LifecycleState(),
-    readiness: @escaping @Sendable () async throws -> Void = {},
+    readiness: @escaping @Sendable () async throws -> Void = {}, logger: Logger? = nil,
     _ body: @Sendable (TestDatabase, any TestClientProtocol, MonitoringSampler) async throws -> Void
 ) async throws {
     try await withTestDatabase { db in
@@ -25,7 +25,7 @@ func withAPI(
         let sampler = MonitoringSampler(reader: db.store, logger: db.logger)
         let router = WharfHTTPServer.router(
             store: db.store, sampler: sampler, metrics: PrometheusCollectorRegistry(), settings: settings, lifecycle: lifecycle,
-            readiness: readiness, logger: db.logger)
+            readiness: readiness, logger: logger ?? db.logger)
         try await Application(router: router).test(.router) { client in try await body(db, client, sampler) }
     }
 }

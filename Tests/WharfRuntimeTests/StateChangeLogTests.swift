@@ -12,13 +12,7 @@ import WharfTesting
 /// message and metadata.
 @Suite("The state-change log")
 struct StateChangeLogTests {
-    struct Expected {
-        var job: JobID
-        var message: String
-        var from: String
-        var to: String
-        var extraKeys: [String] = []
-    }
+    typealias Expected = ExpectedStateChange
 
     @Test("started, completed, failed and retried, dead-lettered, reclaimed after a lease expired, released at shutdown: each logged with its metadata")
     func everyChangeIsLogged() async throws {
@@ -57,18 +51,39 @@ struct StateChangeLogTests {
                 Expected(job: slow, message: "Job started", from: "available", to: "running"),
                 Expected(job: slow, message: "Job released", from: "running", to: "available"),
             ]
-            let lines = log.lineRecords
-            for change in expected {
-                let line = lines.first { $0.message == change.message && $0.metadata["job.id"] == "\(change.job)" }
-                guard let line else {
-                    Issue.record("no \"\(change.message)\" line for job \(change.job); lines: \(lines.map(\.message))")
-                    continue
-                }
-                #expect(line.metadata["job.state.from"] == change.from && line.metadata["job.state.to"] == change.to, "\(change.message): \(line.metadata)")
-                for key in ["job.queue", "job.kind", "job.attempt", "worker.id"] + change.extraKeys {
-                    #expect(line.metadata[key]?.isEmpty == false, "\(change.message) for job \(change.job) lacks \(key): \(line.metadata)")
-                }
+            let problems = log.problems(expected, requiredKeys: Expected.commonKeys + ["worker.id"])
+            #expect(problems.isEmpty, "\(problems.joined(separator: "\n"))")
+        }
+    }
+
+    @Test("a result whose lease was lost meanwhile is logged as discarded, with the job, the worker and the lost lease")
+    func discardedResultIsLogged() async throws {
+        try await withTestDatabase { db in
+            let log = CapturedLog()
+            var handlers = HandlerRegistry()
+            // The handler gives its own job to another worker (as the reaper does after an expiry)
+            // and then succeeds: the fenced completion finds another lease.
+            handlers.register(try JobKind("robbed"), handler: ClosureHandler { context in
+                _ = try await db.query("UPDATE jobs SET lease_owner = 'thief', lease_token = lease_token + 1000000 WHERE id = \(context.job.id.rawValue)")
+                return .success
+            })
+            let id = try await db.store.enqueue([EnqueueRequest(kind: try JobKind("robbed"))])[0].id
+            // Renewals far apart, so the completion write (not a renewal) is what finds the loss.
+            let worker = try makeWorker(db, handlers: handlers, configure: {
+                $0.leaseTTL = .seconds(600)
+                $0.heartbeatInterval = .seconds(120)
+            }, logger: log.logger)
+            try await running(worker) {
+                try await expectEventually("the discarded result was logged") { log.all.contains("Lease lost; result discarded") }
             }
+            let line = try #require(log.lineRecords.first { $0.message == "Lease lost; result discarded" })
+            #expect(line.metadata["job.id"] == "\(id)")
+            for key in ExpectedStateChange.commonKeys + ["worker.id", "lease.token"] {
+                #expect(line.metadata[key]?.isEmpty == false, "lacks \(key): \(line.metadata)")
+            }
+            #expect(!log.all.contains("Job completed"), "\(log.all)")
+            let owner = try await db.scalar("SELECT lease_owner FROM jobs WHERE id = \(id.rawValue)", as: String?.self)
+            #expect(owner == "thief", "the thief's lease stays")
         }
     }
 }

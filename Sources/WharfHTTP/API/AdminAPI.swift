@@ -103,7 +103,7 @@ struct AdminAPI: Sendable {
             RuntimeMetrics.enqueued(enqueueRequest.options.queue, enqueueRequest.kind)
             logger.info("Job enqueued", metadata: [
                 "job.id": "\(result.id)", "job.queue": "\(enqueueRequest.options.queue)", "job.kind": "\(enqueueRequest.kind)",
-                "job.state.to": "available", "source": "api",
+                "job.state.from": "\(JobPlacement.new)", "job.state.to": "available", "source": "api",
             ])
         }
         return API.json(["id": result.id.rawValue, "inserted": result.inserted], status: result.inserted ? .created : .ok)
