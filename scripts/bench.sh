@@ -100,13 +100,51 @@ done
 put raw_best "$best_raw"; put raw_best_batch "$best_batch"
 # The same loop with Wharf's own claim and completion statements (history entries, fencing
 # tokens, the pause check) at the best raw batch size: what the database can do for Wharf
-# without the runtime. Keep in step with JobClaim and JobCompleteMany.
+# without the runtime. These are JobClaim.sql and JobCompleteMany.sql without their comments,
+# with the parameters replaced (claim: $1 'raw', $2 :batch, $3 'pgbench', $4 a 30 s lease in
+# microseconds; completion: $1 :ids, $2 :tokens). pgbench keeps no rows, so the claim runs inside
+# a CTE, and \gset stores its ids and tokens as array literals. Like Wharf's, the statements name
+# no schema: PGOPTIONS sets the search_path. SQLDocsDriftTests fails when this heredoc drifts.
 cat > "$dir/wharf-sql.sql" <<'SQL'
-WITH token AS MATERIALIZED (SELECT nextval('wharf.lease_token_seq') AS value), picked AS (SELECT id AS picked_id FROM wharf.jobs WHERE state = 'available' AND queue = 'raw' AND run_at <= now() AND NOT EXISTS (SELECT 1 FROM wharf.queues WHERE name = 'raw' AND paused) ORDER BY priority, run_at, id LIMIT :batch FOR UPDATE SKIP LOCKED), claimed AS (UPDATE wharf.jobs AS j SET state = 'running', attempt = j.attempt + 1, lease_owner = 'pgbench', lease_token = (SELECT value FROM token), lease_expires_at = now() + interval '30 s', started_at = now(), history = j.history || wharf.history_entry('claimed', 'available', 'running', j.attempt + 1, 'pgbench') WHERE j.id = ANY(ARRAY(SELECT picked_id FROM picked)) RETURNING j.id, j.lease_token) SELECT quote_literal(coalesce(array_agg(id), '{}')::text) AS ids, quote_literal(coalesce(array_agg(lease_token), '{}')::text) AS tokens FROM claimed \gset
-UPDATE wharf.jobs AS j SET state = 'completed', finished_at = now(), lease_owner = NULL, lease_token = NULL, lease_expires_at = NULL, history = j.history || wharf.history_entry('succeeded', 'running', 'completed', j.attempt, j.lease_owner) FROM unnest(:ids::bigint[], :tokens::bigint[]) AS done(id, token) WHERE j.id = done.id AND j.lease_token = done.token;
+WITH claimed AS (
+WITH token AS MATERIALIZED (SELECT nextval('lease_token_seq') AS value),
+picked AS (
+    SELECT id AS picked_id FROM jobs
+    WHERE state = 'available' AND queue = 'raw' AND run_at <= now()
+      AND NOT EXISTS (SELECT 1 FROM queues WHERE name = 'raw' AND paused)
+    ORDER BY priority, run_at, id
+    LIMIT :batch
+    FOR UPDATE SKIP LOCKED
+)
+UPDATE jobs AS j SET
+    state = 'running',
+    attempt = least(j.attempt, 1000) + 1,
+    lease_owner = 'pgbench',
+    lease_token = (SELECT value FROM token),
+    lease_expires_at = now() + 30000000::bigint * interval '1 microsecond',
+    started_at = now(),
+    history = j.history || history_entry('claimed', 'available', 'running', least(j.attempt, 1000) + 1, 'pgbench')
+WHERE j.id = ANY(ARRAY(SELECT picked_id FROM picked))
+RETURNING id, kind, payload::text, priority, attempt, max_attempts, run_at, lease_token, lease_expires_at, unique_key, created_at, started_at
+)
+SELECT quote_literal(coalesce(array_agg(id), '{}')::text) AS ids, quote_literal(coalesce(array_agg(lease_token), '{}')::text) AS tokens FROM claimed \gset
+WITH locked AS (
+    SELECT j.id, j.lease_token AS token FROM jobs AS j
+    JOIN unnest(:ids::bigint[], :tokens::bigint[]) AS done(id, token) ON j.id = done.id AND j.lease_token = done.token
+    ORDER BY j.id
+    FOR UPDATE OF j
+)
+UPDATE jobs AS j SET
+    state = 'completed',
+    finished_at = now(),
+    lease_owner = NULL, lease_token = NULL, lease_expires_at = NULL,
+    history = j.history || history_entry('succeeded', 'running', 'completed', j.attempt, j.lease_owner)
+FROM locked
+WHERE j.id = locked.id AND j.lease_token = locked.token
+RETURNING locked.id, locked.token;
 SQL
 reset_jobs; load_noop 600000 raw
-tps=$(pgb -f "$dir/wharf-sql.sql" -D batch="$best_batch" -c 4 -j 2 -T 8)
+tps=$(PGOPTIONS='-c search_path=wharf' pgb -f "$dir/wharf-sql.sql" -D batch="$best_batch" -c 4 -j 2 -T 8)
 put raw_wharf_sql "$(awk -v t="$tps" -v b="$best_batch" 'BEGIN { printf "%.0f", t * b }')"
 reset_jobs
 
