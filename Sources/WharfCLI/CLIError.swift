@@ -44,6 +44,8 @@ enum ExitStatus {
             error.field.contains("payload") ? dataError : usage
         case is ConfigError, is WorkerConfigurationError:
             config
+        case is WorkerSettingsError:
+            usage
         case let error as CLIError:
             switch error {
             case .missingDatabaseURL: usage

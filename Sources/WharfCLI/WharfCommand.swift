@@ -1,4 +1,5 @@
 public import ArgumentParser
+import Wharf
 
 /// `wharf`: the root command. Subcommands do the work.
 public struct WharfCommand: AsyncParsableCommand {
@@ -33,7 +34,7 @@ struct ConnectionOptions: ParsableArguments {
     @Option(help: "Schema that holds the Wharf tables. Default: $WHARF_SCHEMA, else wharf.")
     var schema: String?
 
-    @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical. Default: $WHARF_LOG_LEVEL, else warning.")
+    @Option(name: WorkerSettings.name(.logLevel), help: WorkerSettings.help(.logLevel))
     var logLevel: String?
 }
 

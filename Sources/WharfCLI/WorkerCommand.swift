@@ -16,35 +16,36 @@ struct WorkerCommand: AsyncParsableCommand {
             then defaults. Handlers (job kinds) are configured in the file; see deploy/config/worker.example.json.
             """)
 
-    @Option(help: "JSON configuration file (queues, kinds and their handlers, timeouts, retry). Env: WHARF_CONFIG.")
+    // Names and help come from the settings table, so each is spelled once.
+    @Option(name: WorkerSettings.name(.config), help: WorkerSettings.help(.config))
     var config: String?
 
-    @Option(help: "Queues and concurrency, e.g. default=10,mail=4 (replaces the file's queues). Env: WHARF_QUEUES.")
+    @Option(name: WorkerSettings.name(.queues), help: WorkerSettings.help(.queues))
     var queues: String?
 
-    @Option(name: .customLong("lease-ttl"), help: "Lease length (default 30s). Env: WHARF_LEASE_TTL.")
+    @Option(name: WorkerSettings.name(.leaseTTL), help: WorkerSettings.help(.leaseTTL))
     var leaseTTL: String?
 
-    @Option(name: .customLong("heartbeat-interval"), help: "Lease renewal interval, at most a third of the TTL (default 10s). Env: WHARF_HEARTBEAT_INTERVAL.")
+    @Option(name: WorkerSettings.name(.heartbeatInterval), help: WorkerSettings.help(.heartbeatInterval))
     var heartbeatInterval: String?
 
-    @Option(name: .customLong("poll-interval"), help: "Claim interval without notifications (default 1s). Env: WHARF_POLL_INTERVAL.")
+    @Option(name: WorkerSettings.name(.pollInterval), help: WorkerSettings.help(.pollInterval))
     var pollInterval: String?
 
-    @Option(name: .customLong("grace-period"), help: "Time running jobs get to finish on shutdown (default 25s). Env: WHARF_GRACE_PERIOD.")
+    @Option(name: WorkerSettings.name(.gracePeriod), help: WorkerSettings.help(.gracePeriod))
     var gracePeriod: String?
 
-    @Option(name: .customLong("reaper-interval"), help: "Expired-lease reclaim interval on the leader (default 5s). Env: WHARF_REAPER_INTERVAL.")
+    @Option(name: WorkerSettings.name(.reaperInterval), help: WorkerSettings.help(.reaperInterval))
     var reaperInterval: String?
 
-    @Option(help: "Keep completed and cancelled jobs this long, or \"forever\" (default 24h). Env: WHARF_RETENTION.")
+    @Option(name: WorkerSettings.name(.retention), help: WorkerSettings.help(.retention))
     var retention: String?
 
-    @Option(name: .customLong("worker-id"), help: "This process's id in leases and the workers table (default host:pid:random). Env: WHARF_WORKER_ID.")
+    @Option(name: WorkerSettings.name(.workerID), help: WorkerSettings.help(.workerID))
     var workerID: String?
 
-    @Option(name: .customLong("pool-size"), help: "Most database connections (default: queues + 3, at least 4). Env: WHARF_POOL_SIZE.")
-    var poolSize: Int?
+    @Option(name: WorkerSettings.name(.poolSize), help: WorkerSettings.help(.poolSize))
+    var poolSize: String?
 
     @OptionGroup var http: HTTPOptions
     @OptionGroup var connection: ConnectionOptions
@@ -53,76 +54,79 @@ struct WorkerCommand: AsyncParsableCommand {
         try await reportingErrors {
             let environment = ProcessInfo.processInfo.environment
             let database = try DatabaseSession.url(connection)
-            let (configuration, handlers, fileAddress) = try makeConfiguration(environment: environment)
+            let (settings, file) = try resolve(environment: environment)
             let logger = try http.logger(level: connection.logLevel, environment: environment)
-            let httpSettings = try http.settings(environment: environment, fileAddress: fileAddress)
-            let pool = try Self.poolSize(poolSize, environment: environment)
+            for warning in settings.warnings { logger.warning("\(warning)") }
+            let configuration = try Self.configuration(settings, file)
+            let httpSettings = try http.settings(environment: environment, fileAddress: file.httpAddress)
             try await WharfWorker.run(
-                database: database, configuration: configuration, handlers: handlers, poolSize: pool, http: httpSettings,
-                version: WharfVersion.current, logger: logger)
+                database: database, configuration: configuration, handlers: file.handlers, poolSize: settings.count(.poolSize),
+                http: httpSettings, version: WharfVersion.current, logger: logger)
         }
+    }
+
+    /// The flags this command was given, by setting.
+    var flags: [WorkerSettingID: String] {
+        let given: [(WorkerSettingID, String?)] = [
+            (.config, config), (.queues, queues), (.leaseTTL, leaseTTL), (.heartbeatInterval, heartbeatInterval),
+            (.pollInterval, pollInterval), (.gracePeriod, gracePeriod), (.reaperInterval, reaperInterval),
+            (.retention, retention), (.workerID, workerID), (.poolSize, poolSize),
+            (.httpAddress, http.httpAddress), (.apiTokenFile, http.apiTokenFile), (.logFormat, http.logFormat),
+            (.logLevel, connection.logLevel),
+        ]
+        return Dictionary(given.compactMap { id, text in text.map { (id, $0) } }) { first, _ in first }
+    }
+
+    /// Every setting layered (flag > environment > file > default) and the file's handlers.
+    /// Problems in the file and in flags or variables are reported together: the file's
+    /// with their JSON paths (exit 78), otherwise the flags' and variables' (exit 64).
+    func resolve(environment: [String: String]) throws -> (ResolvedSettings, WorkerConfigFile) {
+        var file = WorkerConfigFile()
+        var fileProblems: ConfigError?
+        if let path = config ?? environment[WorkerSettings[.config].environment ?? ""] {
+            if let data = FileManager.default.contents(atPath: path) {
+                do {
+                    file = try WorkerConfigFile.parse(data, path: path, environment: environment)
+                } catch let error as ConfigError {
+                    fileProblems = error
+                }
+            } else {
+                fileProblems = ConfigError(path: path, problems: ["cannot read the file (does it exist, and may this user read it?)"])
+            }
+        }
+        var fileValues = file.settings
+        if !file.queues.isEmpty { fileValues[.queues] = .queues(file.queues) }
+        let settings = ResolvedSettings(flags: flags, environment: environment, file: fileValues)
+        if var fileProblems {
+            fileProblems.problems += settings.problems
+            throw fileProblems
+        }
+        try settings.check()
+        return (settings, file)
     }
 
     /// The worker configuration, its handlers and the file's `http_address`, if any.
     func makeConfiguration(environment: [String: String]) throws -> (WorkerConfiguration, HandlerRegistry, String?) {
-        var file = WorkerConfigFile()
-        if let path = config ?? environment["WHARF_CONFIG"] {
-            guard let data = FileManager.default.contents(atPath: path) else {
-                throw ConfigError(path: path, problems: ["cannot read the file (does it exist, and may this user read it?)"])
-            }
-            file = try WorkerConfigFile.parse(data, path: path, environment: environment)
-        }
-        var queueSettings = file.queues
-        if let text = queues ?? environment["WHARF_QUEUES"] { queueSettings = try Self.parseQueues(text) }
-        if queueSettings.isEmpty { queueSettings = [.init(name: .default)] }
+        let (settings, file) = try resolve(environment: environment)
+        return (try Self.configuration(settings, file), file.handlers, file.httpAddress)
+    }
 
-        var configuration = WorkerConfiguration(
-            workerID: (workerID ?? environment["WHARF_WORKER_ID"]).map(WorkerID.init) ?? WorkerService.makeWorkerID(),
-            queues: queueSettings)
-        func duration(_ flag: String?, _ env: String, _ key: String) throws -> Duration? {
-            if let text = flag ?? environment[env] { return try DurationParsing.parse(text, field: key, range: WorkerConfiguration.durationRange(key)) }
-            return file.durations[key]
-        }
-        if let value = try duration(leaseTTL, "WHARF_LEASE_TTL", "lease_ttl") { configuration.leaseTTL = value }
-        if let value = try duration(heartbeatInterval, "WHARF_HEARTBEAT_INTERVAL", "heartbeat_interval") { configuration.heartbeatInterval = value }
-        if let value = try duration(pollInterval, "WHARF_POLL_INTERVAL", "poll_interval") { configuration.pollInterval = value }
-        if let value = try duration(gracePeriod, "WHARF_GRACE_PERIOD", "grace_period") { configuration.gracePeriod = value }
-        if let value = try duration(reaperInterval, "WHARF_REAPER_INTERVAL", "reaper_interval") { configuration.reaperInterval = value }
-        configuration.staleWorkerAfter = file.durations["stale_worker_after"]
-        if let value = try duration(nil, "WHARF_STORE_CALL_TIMEOUT", "store_call_timeout") { configuration.storeCallTimeout = value }
-        if let size = file.completionBatchSize { configuration.completionBatchSize = size }
-        if let text = retention ?? environment["WHARF_RETENTION"] {
-            configuration.retention = text == "forever" ? nil : try DurationParsing.parse(text, field: "retention")
-        } else if let fromFile = file.retention {
-            configuration.retention = fromFile
-        }
+    /// The runtime's configuration with the file's retry policies, or every rule between
+    /// settings it breaks.
+    static func configuration(_ settings: ResolvedSettings, _ file: WorkerConfigFile) throws -> WorkerConfiguration {
+        var configuration = settings.configuration()
         configuration.retry = file.retry
         let problems = configuration.validate()
-        guard problems.isEmpty else { throw ConfigError(path: config ?? "worker settings", problems: problems) }
-        return (configuration, file.handlers, file.httpAddress)
+        guard problems.isEmpty else { throw ConfigError(path: "worker settings", problems: problems) }
+        return configuration
     }
 
     /// Most connections: 1-1000, from the flag or WHARF_POOL_SIZE; `nil` lets the worker choose.
     static func poolSize(_ flag: Int?, environment: [String: String]) throws -> Int? {
-        let source = flag != nil ? "--pool-size" : "WHARF_POOL_SIZE"
-        guard let text = flag.map(String.init) ?? environment["WHARF_POOL_SIZE"] else { return nil }
-        guard let size = Int(text.trimmingCharacters(in: .whitespaces)), (1...1000).contains(size) else {
-            throw WharfCore.ValidationError(field: source, value: text, rule: "must be a whole number from 1 to 1000")
-        }
+        let setting = WorkerSettings[.poolSize]
+        guard let text = flag.map(String.init) ?? setting.environment.flatMap({ environment[$0] }) else { return nil }
+        guard case .count(let size) = try WorkerSettings.parse(text, as: setting) else { return nil }
         return size
-    }
-
-    /// `default=10,mail=4` (a bare name gets the default concurrency).
-    static func parseQueues(_ text: String) throws -> [WorkerConfiguration.QueueSettings] {
-        try text.split(separator: ",").map { part in
-            let pieces = part.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
-            let name = try QueueName(pieces[0])
-            guard pieces.count == 2 else { return .init(name: name) }
-            guard let concurrency = Int(pieces[1]) else {
-                throw WharfCore.ValidationError(field: "queues", value: String(part), rule: "concurrency must be a whole number", hint: "e.g. default=10,mail=4")
-            }
-            return .init(name: name, concurrency: concurrency)
-        }
     }
 }
 

@@ -1,4 +1,5 @@
 import Foundation
+import Wharf
 import WharfCore
 import WharfHandlers
 import WharfRuntime
@@ -8,19 +9,34 @@ import WharfRuntime
 /// path, and unknown keys get a "did you mean" (Oban's validate/1 style).
 struct WorkerConfigFile {
     var queues: [WorkerConfiguration.QueueSettings] = []
-    var durations: [String: Duration] = [:]
-    var completionBatchSize: Int?
-    /// `.some(nil)` is "forever"; `nil` means not set in the file.
-    var retention: Duration??
-    /// `http_address`: where /metrics, the API and the dashboard listen ("off" disables).
-    var httpAddress: String?
+    /// The plain-valued settings the file sets (``WorkerSettings/table`` lists which).
+    var settings: [WorkerSettingID: SettingValue] = [:]
     var retry = RetryPolicies()
     var handlers = HandlerRegistry()
 
-    static let durationKeys = [
-        "lease_ttl", "heartbeat_interval", "poll_interval", "grace_period", "reaper_interval", "stale_worker_after", "store_call_timeout",
-    ]
-    static let topKeys = ["queues", "kinds", "retry", "completion_batch_size", "retention", "http_address"] + durationKeys
+    /// The duration settings the file sets, by file key.
+    var durations: [String: Duration] {
+        var result: [String: Duration] = [:]
+        for setting in WorkerSettings.table {
+            if let key = setting.fileKey, case .duration(let value)? = settings[setting.id], case .duration = setting.kind { result[key] = value }
+        }
+        return result
+    }
+    /// `.some(nil)` is "forever"; `nil` means not set in the file.
+    var retention: Duration?? {
+        switch settings[.retention] {
+        case .forever?: .some(nil)
+        case .duration(let value)?: .some(value)
+        default: nil
+        }
+    }
+    /// `http_address`: where /metrics, the API and the dashboard listen ("off" disables).
+    var httpAddress: String? {
+        if case .text(let address)? = settings[.httpAddress] { address } else { nil }
+    }
+
+    /// The structured keys beside the table's plain ones.
+    static let topKeys = WorkerSettings.fileKeys + ["kinds", "retry"]
 
     /// Parses `data` (the file at `path`, named in messages); throws every problem found. The
     /// JSON syntax is checked first (line and column), then every key's type: a boolean is not a
@@ -42,16 +58,11 @@ struct WorkerConfigFile {
             throw ConfigError(path: path, problems: ["the top level must be a JSON object, found \(root.typeDescription)"])
         }
         reader.checkKeys(root, allowed: topKeys, at: "")
-        for key in durationKeys {
-            if let value = reader.duration(root[key], at: key, range: WorkerConfiguration.durationRange(key)) { file.durations[key] = value }
+        for setting in WorkerSettings.table {
+            if let key = setting.fileKey, let value = root[key], let parsed = reader.setting(value, as: setting, at: key) {
+                file.settings[setting.id] = parsed
+            }
         }
-        if let value = root["retention"] {
-            file.retention = value == .string("forever") ? .some(nil) : reader.duration(value, at: "retention").map { .some($0) }
-        }
-        if let address = root["http_address"] {
-            file.httpAddress = reader.string(address, at: "http_address", expected: "a string such as \"127.0.0.1:9753\" or \"off\"")
-        }
-        if let size = root["completion_batch_size"] { file.completionBatchSize = reader.int(size, at: "completion_batch_size") }
         if let policy = reader.retryPolicy(root["retry"], at: "retry") { file.retry.default = policy }
 
         if let queues = root["queues"] {
@@ -137,7 +148,7 @@ struct ConfigReader {
         guard case .object(let members) = object else { return }
         for key in members.map(\.key).sorted() where !allowed.contains(key) {
             let location = at.isEmpty ? key : "\(at).\(key)"
-            if let guess = Self.nearest(key, in: allowed) {
+            if let guess = Spelling.nearest(key, in: allowed) {
                 problem(location, "unknown key; did you mean \"\(guess)\"?")
             } else {
                 problem(location, "unknown key (known here: \(allowed.joined(separator: ", ")))")
@@ -169,6 +180,23 @@ struct ConfigReader {
         case let other?:
             problem(at, "must be a duration string like \"30s\", found \(other.typeDescription)")
             return nil
+        }
+    }
+
+    /// A plain-valued setting as its kind accepts it in JSON: a duration as a string like
+    /// "30s" or a number of seconds, a count as a whole number, text as a string. Queues are a
+    /// structure the caller reads itself.
+    mutating func setting(_ value: JSONValue, as setting: WorkerSetting, at: String) -> SettingValue? {
+        switch setting.kind {
+        case .duration(let range): return duration(value, at: at, range: range).map(SettingValue.duration)
+        case .durationOrForever:
+            if value == .string("forever") { return .forever }
+            return duration(value, at: at).map(SettingValue.duration)
+        case .count: return int(value, at: at).map(SettingValue.count)
+        case .text, .path, .choice:
+            let expected = "a string (\(setting.unit.replacingOccurrences(of: "`", with: "").replacingOccurrences(of: "\\|", with: "or")))"
+            return string(value, at: at, expected: expected).map(SettingValue.text)
+        case .queues: return nil
         }
     }
 
@@ -218,25 +246,5 @@ struct ConfigReader {
             }
         }
         return ok ? result : nil
-    }
-
-    /// The allowed key closest to `key` by edit distance, if it is close enough to be a typo.
-    static func nearest(_ key: String, in allowed: [String]) -> String? {
-        let scored = allowed.map { ($0, editDistance(key, $0)) }.min { $0.1 < $1.1 }
-        guard let (best, distance) = scored, distance <= max(2, key.count / 3) else { return nil }
-        return best
-    }
-
-    static func editDistance(_ a: String, _ b: String) -> Int {
-        let a = Array(a), b = Array(b)
-        var previous = Array(0...b.count)
-        for i in 1...max(a.count, 1) where !a.isEmpty {
-            var current = [i] + Array(repeating: 0, count: b.count)
-            for j in 1...max(b.count, 1) where !b.isEmpty {
-                current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
-            }
-            previous = current
-        }
-        return a.isEmpty ? b.count : previous[b.count]
     }
 }

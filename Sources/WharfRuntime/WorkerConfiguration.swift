@@ -39,7 +39,7 @@ public struct WorkerConfiguration: Sendable, Equatable {
     /// them; `nil` keeps them forever. Dead jobs are never deleted automatically. Default 24 h.
     public var retention: Duration? = defaultRetention
     /// Most completions written in one statement. Default 500.
-    public var completionBatchSize: Int = 500
+    public var completionBatchSize: Int = defaultCompletionBatchSize
     /// Retry policies by kind and queue.
     public var retry: RetryPolicies = RetryPolicies()
 
@@ -50,6 +50,7 @@ public struct WorkerConfiguration: Sendable, Equatable {
     public static let defaultReaperInterval: Duration = .seconds(5)
     public static let defaultStoreCallTimeout: Duration = .seconds(15)
     public static let defaultRetention: Duration = .seconds(86_400)
+    public static let defaultCompletionBatchSize = 500
 
     public init(workerID: WorkerID, queues: [QueueSettings]) {
         self.workerID = workerID

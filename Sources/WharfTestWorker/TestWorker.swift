@@ -8,9 +8,9 @@ import WharfRuntime
 
 /// A worker with Swift handlers, used by the end-to-end tests as a real process (and a worked
 /// example of embedding Wharf). Settings come from the environment: DATABASE_URL, WHARF_SCHEMA,
-/// WHARF_QUEUES (name=concurrency,...), WHARF_LEASE_TTL, WHARF_HEARTBEAT_INTERVAL,
-/// WHARF_POLL_INTERVAL, WHARF_GRACE_PERIOD, WHARF_REAPER_INTERVAL, WHARF_STORE_CALL_TIMEOUT,
-/// WHARF_WORKER_ID.
+/// and every worker setting's variable (WHARF_QUEUES, WHARF_LEASE_TTL, …; the table in
+/// docs/operations.md), read by the same resolver as `wharf worker`; WHARF_JOB_TIMEOUT and
+/// WHARF_SHORT_TIMEOUT set the test kinds' timeouts.
 ///
 /// Kinds:
 /// - `sink` {"key": K, "ms": N?}: sleeps N ms, then records the run in `sink_runs` (every
@@ -33,25 +33,16 @@ enum TestWorker {
         let database = try DatabaseURL(urlText, schema: environment["WHARF_SCHEMA"] ?? DatabaseURL.defaultSchema)
         let logger: Logger = {
             var logger = Logger(label: "wharf-test-worker")
-            logger.logLevel = Logger.Level(rawValue: environment["WHARF_LOG_LEVEL"] ?? "notice") ?? .notice
+            logger.logLevel = Logger.Level(rawValue: environment[WorkerSettings[.logLevel].environment ?? ""] ?? "notice") ?? .notice
             return logger
         }()
 
         func duration(_ key: String, _ fallback: Duration) throws -> Duration {
             try environment[key].map { text throws(ValidationError) in try DurationParsing.parse(text, field: key) } ?? fallback
         }
-        let queues = try (environment["WHARF_QUEUES"] ?? "default=10").split(separator: ",").map { part in
-            let pieces = part.split(separator: "=")
-            return WorkerConfiguration.QueueSettings(name: try QueueName(String(pieces[0])), concurrency: pieces.count > 1 ? Int(pieces[1]) ?? 10 : 10)
-        }
-        var configuration = WorkerConfiguration(
-            workerID: environment["WHARF_WORKER_ID"].map(WorkerID.init) ?? WorkerService.makeWorkerID(), queues: queues)
-        configuration.leaseTTL = try duration("WHARF_LEASE_TTL", configuration.leaseTTL)
-        configuration.heartbeatInterval = try duration("WHARF_HEARTBEAT_INTERVAL", configuration.heartbeatInterval)
-        configuration.pollInterval = try duration("WHARF_POLL_INTERVAL", configuration.pollInterval)
-        configuration.gracePeriod = try duration("WHARF_GRACE_PERIOD", configuration.gracePeriod)
-        configuration.reaperInterval = try duration("WHARF_REAPER_INTERVAL", configuration.reaperInterval)
-        configuration.storeCallTimeout = try duration("WHARF_STORE_CALL_TIMEOUT", configuration.storeCallTimeout)
+        let settings = ResolvedSettings(environment: environment)
+        try settings.check()
+        var configuration = settings.configuration()
         configuration.retry = RetryPolicies(default: try RetryPolicy(base: .milliseconds(50), cap: .milliseconds(200)))
 
         // The sink has its own small pool, like an application's own database access would.
