@@ -21,7 +21,7 @@ struct DLQCommand: AsyncParsableCommand {
                 let jobFilter = try filter.make()
                 let dead = try await DatabaseSession.with(connection) { store, _ in try await store.deadJobs(jobFilter) }
                 if output.json {
-                    Output.json(["dead_jobs": dead.map(\.jsonObject)])
+                    Output.json(JobPage(jobs: dead.map(JobShape.init), nextBefore: nil, dead: true))
                     return
                 }
                 Output.table(
@@ -48,7 +48,7 @@ struct DLQCommand: AsyncParsableCommand {
                     guard let dead = try await store.deadJob(id) else { throw StoreError.deadJobNotFound(id.rawValue) }
                     return dead
                 }
-                if output.json { Output.json(dead.jsonObject) } else { printDetails(dead.job, dead: dead) }
+                if output.json { Output.json(JobShape(dead)) } else { printDetails(dead.job, dead: dead) }
             }
         }
     }
@@ -68,12 +68,12 @@ struct DLQCommand: AsyncParsableCommand {
                 if let id {
                     let id = try JobID(parsing: id)
                     let job = try await DatabaseSession.with(connection) { store, _ in try await store.retryDead(id) }
-                    if output.json { Output.json(job.jsonObject) } else { Output.line("job \(job.id) is back in queue \(job.queue), available now") }
+                    if output.json { Output.json(JobShape(job)) } else { Output.line("job \(job.id) is back in queue \(job.queue), available now") }
                 } else {
                     let chosen = try selection.selection()
                     let result = try await DatabaseSession.with(connection) { store, _ in try await store.retryAllDead(chosen) }
                     if output.json {
-                        Output.json(["retried": result.retried, "skipped": result.skipped])
+                        Output.json(BulkRetryShape(retried: result.retried, skipped: result.skipped))
                     } else {
                         Output.line("retried \(result.retried) dead job\(result.retried == 1 ? "" : "s")"
                             + (result.skipped > 0 ? "; \(result.skipped) left because an active job holds their unique key" : ""))
@@ -98,11 +98,11 @@ struct DLQCommand: AsyncParsableCommand {
                 if let id {
                     let jobID = try JobID(parsing: id)
                     try await DatabaseSession.with(connection) { store, _ in try await store.purgeDead(jobID) }
-                    if output.json { Output.json(["purged": 1]) } else { Output.line("purged dead job \(jobID)") }
+                    if output.json { Output.json(PurgedShape(purged: 1)) } else { Output.line("purged dead job \(jobID)") }
                 } else {
                     let chosen = try selection.selection()
                     let count = try await DatabaseSession.with(connection) { store, _ in try await store.purgeAllDead(chosen) }
-                    if output.json { Output.json(["purged": count]) } else { Output.line("purged \(count) dead job\(count == 1 ? "" : "s")") }
+                    if output.json { Output.json(PurgedShape(purged: count)) } else { Output.line("purged \(count) dead job\(count == 1 ? "" : "s")") }
                 }
             }
         }

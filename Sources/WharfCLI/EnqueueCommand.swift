@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import WharfCore
+import WharfHTTP
 import WharfPostgres
 
 /// `wharf enqueue KIND --payload JSON|@FILE|-`: put one job in a queue.
@@ -44,7 +45,7 @@ struct EnqueueCommand: AsyncParsableCommand {
                 try await store.enqueue([request])[0]
             }
             if output.json {
-                Output.json(["id": result.id.rawValue, "inserted": result.inserted])
+                Output.json(EnqueuedShape(id: result.id.rawValue, inserted: result.inserted))
             } else if result.inserted {
                 Output.line("enqueued job \(result.id) (kind \(request.kind), queue \(request.options.queue))")
             } else {

@@ -32,7 +32,7 @@ struct JobsCommand: AsyncParsableCommand {
                 let query = jobFilter
                 let jobs = try await DatabaseSession.with(connection) { store, _ in try await store.jobs(query) }
                 if output.json {
-                    Output.json(["jobs": jobs.map(\.jsonObject), "next_before": (jobs.count == jobFilter.limit ? jobs.last?.id.rawValue : nil) as Any? ?? NSNull()])
+                    Output.json(JobPage(jobs: jobs.map(JobShape.init), nextBefore: jobs.count == jobFilter.limit ? jobs.last?.id : nil))
                     return
                 }
                 Output.table(
@@ -62,7 +62,7 @@ struct JobsCommand: AsyncParsableCommand {
                     guard let job = try await store.job(id) else { throw StoreError.jobNotFound(id.rawValue) }
                     return job
                 }
-                if output.json { Output.json(job.jsonObject) } else { printDetails(job) }
+                if output.json { Output.json(JobShape(job)) } else { printDetails(job) }
             }
         }
     }
@@ -77,7 +77,7 @@ struct JobsCommand: AsyncParsableCommand {
             try await reportingErrors {
                 let id = try JobID(parsing: id)
                 let job = try await DatabaseSession.with(connection) { store, _ in try await store.cancel(id) }
-                if output.json { Output.json(job.jsonObject) } else { Output.line("cancelled job \(job.id)") }
+                if output.json { Output.json(JobShape(job)) } else { Output.line("cancelled job \(job.id)") }
             }
         }
     }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import WharfHTTP
 import WharfPostgres
 
 /// `wharf migrate`: apply pending schema migrations.
@@ -17,7 +18,7 @@ struct MigrateCommand: AsyncParsableCommand {
             }
             let schema = try DatabaseSession.url(connection).schema
             if output.json {
-                Output.json(["schema": schema, "applied": report.applied, "version": report.version])
+                Output.json(MigratedShape(schema: schema, applied: report.applied, version: report.version))
             } else if report.applied.isEmpty {
                 Output.line("schema \"\(schema)\" is up to date (version \(report.version))")
             } else {

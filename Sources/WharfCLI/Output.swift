@@ -17,14 +17,9 @@ enum Output {
     static func line(_ text: String) { sinks.out(text) }
     static func error(_ text: String) { sinks.err(text) }
 
-    /// Prints a JSON document with sorted keys.
-    static func json(_ object: Any) {
-        let options: JSONSerialization.WritingOptions = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        guard let data = try? JSONSerialization.data(withJSONObject: object, options: options) else {
-            error("error: could not encode output as JSON")
-            return
-        }
-        line(String(decoding: data, as: UTF8.self))
+    /// Prints a JSON document (one of the shapes the API answers with), keys sorted.
+    static func json(_ value: some Encodable) {
+        line(String(decoding: JSONShapes.data(value, pretty: true), as: UTF8.self))
     }
 
     /// Columns padded to their widest cell.

@@ -1,4 +1,5 @@
 import ArgumentParser
+import WharfHTTP
 import Foundation
 import WharfCore
 import WharfPostgres
@@ -18,12 +19,7 @@ struct QueuesCommand: AsyncParsableCommand {
             try await reportingErrors {
                 let queues = try await DatabaseSession.with(connection) { store, _ in try await store.queueOverview() }
                 if output.json {
-                    Output.json(["queues": queues.map { q in
-                        [
-                            "queue": q.queue.rawValue, "available": q.available, "scheduled": q.scheduled, "running": q.running, "dead": q.dead,
-                            "oldest_available_age_seconds": q.oldestAvailableAgeSeconds as Any? ?? NSNull(), "paused": q.paused,
-                        ] as [String: Any]
-                    }])
+                    Output.json(QueueList(queues.map(QueueOverviewShape.init)))
                     return
                 }
                 if queues.isEmpty { Output.line("no queues with jobs"); return }

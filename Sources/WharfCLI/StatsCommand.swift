@@ -1,4 +1,5 @@
 import ArgumentParser
+import WharfHTTP
 import WharfCore
 import WharfPostgres
 
@@ -12,10 +13,7 @@ struct StatsCommand: AsyncParsableCommand {
         try await reportingErrors {
             let counts = try await DatabaseSession.with(connection) { store, _ in try await store.queueCounts() }
             if output.json {
-                Output.json(["queues": counts.map { c in
-                    ["queue": c.queue.rawValue, "available": c.available, "scheduled": c.scheduled, "running": c.running,
-                     "completed": c.completed, "cancelled": c.cancelled, "dead": c.dead] as [String: Any]
-                }])
+                Output.json(QueueList(counts.map(QueueCountsShape.init)))
                 return
             }
             if counts.isEmpty { Output.line("no jobs yet"); return }

@@ -142,7 +142,7 @@ struct JSONLogHandler: LogHandler {
     }
 
     func log(event: LogEvent) {
-        var object: [String: Any] = [
+        var object: [String: String] = [
             "ts": Date().formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true)),
             "level": event.level.rawValue, "msg": "\(event.message)", "label": label,
         ]

@@ -14,7 +14,7 @@ struct WorkersCommand: AsyncParsableCommand {
         try await reportingErrors {
             let workers = try await DatabaseSession.with(connection) { store, _ in try await store.workers() }
             if output.json {
-                Output.json(["workers": workers.map(\.jsonObject)])
+                Output.json(WorkerList(workers.map { WorkerShape($0) }))
                 return
             }
             if workers.isEmpty { Output.line("no workers registered"); return }

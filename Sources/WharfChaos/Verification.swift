@@ -27,11 +27,14 @@ struct Verification {
         var errorCount: Int
     }
 
-    struct Step: Sendable {
+    struct Step: Sendable, Decodable {
         var event: String
         var from: String?
         var to: String
     }
+
+    /// An element of `errors`, only counted.
+    struct Counted: Decodable {}
 
     func check(drained: Bool, stopProblems: [String]) async throws -> Report {
         var report = Report()
@@ -133,11 +136,10 @@ struct Verification {
         var rows: [Row] = []
         for try await row in try await run.client.query(PostgresQuery(unsafeSQL: sql), logger: run.logger) {
             let (id, key, state, attempt, history, errors) = try row.decode((Int64, String?, String, Int32, String, String).self)
-            func array(_ text: String) -> [[String: Any]] {
-                (try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [[String: Any]] ?? []
-            }
-            let steps = array(history).map { Step(event: $0["event"] as? String ?? "?", from: $0["from"] as? String, to: $0["to"] as? String ?? "?") }
-            rows.append(Row(id: id, key: key ?? "", state: state, attempt: Int(attempt), events: steps, errorCount: array(errors).count))
+            // Unreadable history shows as an empty one, which the checks then report.
+            let steps = (try? JSONDecoder().decode([Step].self, from: Data(history.utf8))) ?? []
+            let errorCount = (try? JSONDecoder().decode([Counted].self, from: Data(errors.utf8)))?.count ?? 0
+            rows.append(Row(id: id, key: key ?? "", state: state, attempt: Int(attempt), events: steps, errorCount: errorCount))
         }
         return rows
     }

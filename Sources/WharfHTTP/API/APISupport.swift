@@ -38,16 +38,16 @@ public struct APIToken: Sendable {
 
 /// Building JSON responses and reading requests.
 enum API {
-    static func json(_ object: Any, status: HTTPResponse.Status = .ok) -> Response {
+    static func json(_ value: some Encodable, status: HTTPResponse.Status = .ok) -> Response {
         Response(
             status: status, headers: [.contentType: "application/json; charset=utf-8", .cacheControl: "no-store"],
-            body: ResponseBody(byteBuffer: ByteBuffer(bytes: JSONShapes.data(object))))
+            body: ResponseBody(byteBuffer: ByteBuffer(bytes: JSONShapes.data(value))))
     }
 
     static func bad(_ message: String) -> HTTPError { HTTPError(.badRequest, message: message) }
 
     /// The request body as a JSON object with only the `allowed` keys; an empty body is `{}`.
-    static func jsonBody(_ request: inout Request, limit: Int, allowed: Set<String>) async throws -> [String: Any] {
+    static func jsonBody(_ request: inout Request, limit: Int, allowed: Set<String>) async throws -> [String: JSONValue] {
         let buffer: ByteBuffer
         do {
             buffer = try await request.collectBody(upTo: limit)
@@ -55,39 +55,54 @@ enum API {
             throw HTTPError(.contentTooLarge, message: "request body is larger than the \(limit)-byte limit")
         }
         if buffer.readableBytes == 0 { return [:] }
-        guard let object = try? JSONSerialization.jsonObject(with: Data(buffer.readableBytesView)) else {
-            throw bad("request body is not valid JSON; send an object such as {\"queue\": \"default\"}")
+        let value: JSONValue
+        do {
+            value = try JSONValue.parse(String(decoding: buffer.readableBytesView, as: UTF8.self))
+        } catch {
+            throw bad("request body is not valid JSON (\(error)); send an object such as {\"queue\": \"default\"}")
         }
-        guard let dictionary = object as? [String: Any] else { throw bad("request body must be a JSON object") }
+        guard case .object(let members) = value else { throw bad("request body must be a JSON object") }
+        let dictionary = Dictionary(members.map { ($0.key, $0.value) }) { _, last in last }
         if let unknown = Set(dictionary.keys).subtracting(allowed).sorted().first {
             throw bad("unknown field \"\(unknown)\"; allowed: \(allowed.sorted().joined(separator: ", "))")
         }
         return dictionary
     }
 
-    static func string(_ body: [String: Any], _ key: String) throws -> String? {
-        guard let value = body[key], !(value is NSNull) else { return nil }
-        guard let text = value as? String else { throw bad("field \"\(key)\" must be a string") }
-        return text
+    static func string(_ body: [String: JSONValue], _ key: String) throws -> String? {
+        switch body[key] {
+        case nil, .null?: return nil
+        case .string(let text)?: return text
+        default: throw bad("field \"\(key)\" must be a string")
+        }
     }
 
-    static func integer(_ body: [String: Any], _ key: String) throws -> Int? {
-        guard let value = body[key], !(value is NSNull) else { return nil }
-        // JSON true/false must not pass as 1/0; 3.5 does not convert to Int, 3.0 does.
-        guard !isBoolean(value), let number = value as? Int else { throw bad("field \"\(key)\" must be an integer") }
-        return number
+    static func integer(_ body: [String: JSONValue], _ key: String) throws -> Int? {
+        switch body[key] {
+        case nil, .null?: return nil
+        case .integer(let number)?: return number
+        // 3.0 is an integer written with a fraction; 3.5 and true are not integers.
+        case .number(let number)? where number.rounded() == number && abs(number) < 9.0e15: return Int(number)
+        default: throw bad("field \"\(key)\" must be an integer")
+        }
     }
 
-    /// Whether a value from JSONSerialization was a JSON true/false. (`is Bool` is no test: on
-    /// Linux every NSNumber holding 0 or 1 bridges to Bool.)
-    static func isBoolean(_ value: Any) -> Bool {
-        value is Bool && !(value is NSNumber && String(describing: type(of: value)) != "__NSCFBoolean")
+    /// A number of any kind (`delay_seconds`); `nil` when absent or null.
+    static func number(_ body: [String: JSONValue], _ key: String) -> Double?? {
+        switch body[key] {
+        case nil, .null?: return .some(nil)
+        case .integer(let number)?: return .some(Double(number))
+        case .number(let number)?: return .some(number)
+        default: return nil
+        }
     }
 
-    static func boolean(_ body: [String: Any], _ key: String) throws -> Bool? {
-        guard let value = body[key], !(value is NSNull) else { return nil }
-        guard isBoolean(value), let flag = value as? Bool else { throw bad("field \"\(key)\" must be true or false") }
-        return flag
+    static func boolean(_ body: [String: JSONValue], _ key: String) throws -> Bool? {
+        switch body[key] {
+        case nil, .null?: return nil
+        case .bool(let flag)?: return flag
+        default: throw bad("field \"\(key)\" must be true or false")
+        }
     }
 
     /// Runs a validation that throws ``ValidationError`` and answers 400 with its text.

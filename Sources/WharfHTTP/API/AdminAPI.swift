@@ -43,48 +43,49 @@ struct AdminAPI: Sendable {
         guard let snapshot = sampler.latest else {
             throw HTTPError(.serviceUnavailable, message: "no sample yet: " + (sampler.lastError ?? "the first one is being taken"))
         }
-        return API.json(DashboardJSON.overview(snapshot, history: sampler.history, lastError: sampler.lastError))
+        return API.json(OverviewShape(snapshot, history: sampler.history, lastError: sampler.lastError))
     }
 
     func queues() throws -> Response {
         guard let snapshot = sampler.latest else { throw HTTPError(.serviceUnavailable, message: "no sample yet") }
-        return API.json(["queues": DashboardJSON.queues(snapshot), "sampled_at": JSONShapes.timestamp(snapshot.at)])
+        return API.json(QueuesShape(snapshot))
     }
 
     func workers() async throws -> Response {
         let workers = try await call { try await store.workers() }
-        return API.json(["workers": workers.map(\.jsonObject)])
+        return API.json(WorkerList(workers.map { WorkerShape($0) }))
     }
 
     func listJobs(_ request: Request) async throws -> Response {
         let filter = try API.filter(request, allowState: true)
         let jobs = try await call { try await store.jobs(filter) }
-        return API.json(["jobs": jobs.map(\.jsonObject), "next_before": nextBefore(jobs.map(\.id), filter)])
+        return API.json(JobPage(jobs: jobs.map(JobShape.init), nextBefore: nextBefore(jobs.map(\.id), filter)))
     }
 
     func listDeadJobs(_ request: Request) async throws -> Response {
         let filter = try API.filter(request, allowState: false)
         let dead = try await call { try await store.deadJobs(filter) }
-        return API.json(["dead_jobs": dead.map(\.jsonObject), "next_before": nextBefore(dead.map(\.job.id), filter)])
+        return API.json(JobPage(jobs: dead.map(JobShape.init), nextBefore: nextBefore(dead.map(\.job.id), filter), dead: true))
     }
 
     /// The id to pass as `before` for the next page; null on the last page.
-    private func nextBefore(_ ids: [JobID], _ filter: JobFilter) -> Any {
-        ids.count == filter.limit ? (ids.last?.rawValue as Any? ?? NSNull()) : NSNull()
+    /// The `before` of the next page: the last id of a full page, `nil` after a short one.
+    private func nextBefore(_ ids: [JobID], _ filter: JobFilter) -> JobID? {
+        ids.count == filter.limit ? ids.last : nil
     }
 
     /// A job from either table: the job page works for dead jobs too.
     func showJob(_ context: some RequestContext) async throws -> Response {
         let id = try API.jobID(context)
-        if let job = try await call({ try await store.job(id) }) { return API.json(job.jsonObject) }
-        if let dead = try await call({ try await store.deadJob(id) }) { return API.json(dead.jsonObject) }
+        if let job = try await call({ try await store.job(id) }) { return API.json(JobShape(job)) }
+        if let dead = try await call({ try await store.deadJob(id) }) { return API.json(JobShape(dead)) }
         throw HTTPError(.notFound, message: "job \(id) not found in jobs or dead jobs (finished jobs are deleted after the retention period)")
     }
 
     func showDeadJob(_ context: some RequestContext) async throws -> Response {
         let id = try API.jobID(context)
         guard let dead = try await call({ try await store.deadJob(id) }) else { throw HTTPError(.notFound, message: "dead job \(id) not found") }
-        return API.json(dead.jsonObject)
+        return API.json(JobShape(dead))
     }
 
     // MARK: Actions
@@ -106,7 +107,7 @@ struct AdminAPI: Sendable {
                 "job.state.from": "\(JobPlacement.new)", "job.state.to": "available", "source": "api",
             ])
         }
-        return API.json(["id": result.id.rawValue, "inserted": result.inserted], status: result.inserted ? .created : .ok)
+        return API.json(EnqueuedShape(id: result.id.rawValue, inserted: result.inserted), status: result.inserted ? .created : .ok)
     }
 
     func cancel(_ request: Request, _ context: some RequestContext) async throws -> Response {
@@ -116,7 +117,7 @@ struct AdminAPI: Sendable {
         let job = try await call { try await store.cancel(id) }
         RuntimeMetrics.cancelled(job)
         logger.info("Job cancelled", metadata: stateChange(job, from: before.state.rawValue, to: "cancelled"))
-        return API.json(job.jsonObject)
+        return API.json(JobShape(job))
     }
 
     func retryDead(_ request: Request, _ context: some RequestContext) async throws -> Response {
@@ -126,7 +127,7 @@ struct AdminAPI: Sendable {
         let job = try await call { try await store.retryDead(id) }
         RuntimeMetrics.deadJobsRetried(job.queue, count: 1)
         logger.info("Dead job retried", metadata: stateChange(job, from: "dead", to: "available"))
-        return API.json(job.jsonObject)
+        return API.json(JobShape(job))
     }
 
     func purgeDead(_ request: Request, _ context: some RequestContext) async throws -> Response {
@@ -135,7 +136,7 @@ struct AdminAPI: Sendable {
         guard try await call({ try await store.deadJob(id) }) != nil else { throw HTTPError(.notFound, message: "dead job \(id) not found") }
         try await call { try await store.purgeDead(id) }
         logger.info("Dead job purged", metadata: ["job.id": "\(id)", "source": "api"])
-        return API.json(["purged": 1])
+        return API.json(PurgedShape(purged: 1))
     }
 
     func retryMatching(_ request: Request) async throws -> Response {
@@ -148,7 +149,7 @@ struct AdminAPI: Sendable {
             "jobs.count": "\(result.retried)", "jobs.skipped": "\(result.skipped)", "job.queue": "\(selection.queue?.rawValue ?? "*")",
             "job.kind": "\(selection.kind?.rawValue ?? "*")", "source": "api",
         ])
-        return API.json(["retried": result.retried, "skipped": result.skipped])
+        return API.json(BulkRetryShape(retried: result.retried, skipped: result.skipped))
     }
 
     func purgeMatching(_ request: Request) async throws -> Response {
@@ -159,7 +160,7 @@ struct AdminAPI: Sendable {
         logger.info("Dead jobs purged", metadata: [
             "jobs.count": "\(count)", "job.queue": "\(selection.queue?.rawValue ?? "*")", "job.kind": "\(selection.kind?.rawValue ?? "*")", "source": "api",
         ])
-        return API.json(["purged": count])
+        return API.json(PurgedShape(purged: count))
     }
 
     func setPaused(_ request: Request, _ context: some RequestContext, _ paused: Bool) async throws -> Response {
@@ -168,7 +169,7 @@ struct AdminAPI: Sendable {
         let queue = try API.validated { () throws(ValidationError) in try QueueName(name) }
         try await call { try await store.setPaused(queue, paused: paused) }
         logger.notice(paused ? "Queue paused" : "Queue resumed", metadata: ["queue.name": "\(queue)", "source": "api"])
-        return API.json(["queue": queue.rawValue, "paused": paused])
+        return API.json(QueuePausedShape(queue: queue.rawValue, paused: paused))
     }
 
     // MARK: Helpers
@@ -190,7 +191,7 @@ struct AdminAPI: Sendable {
 
     /// A bulk selection; an empty one must say `"all": true`, so a forgotten filter cannot
     /// retry or purge everything by accident.
-    func selection(_ body: [String: Any]) throws -> DeadJobSelection {
+    func selection(_ body: [String: JSONValue]) throws -> DeadJobSelection {
         let queue = try API.string(body, "queue").map { name in try API.validated { () throws(ValidationError) in try QueueName(name) } }
         let kind = try API.string(body, "kind").map { name in try API.validated { () throws(ValidationError) in try JobKind(name) } }
         let all = try API.boolean(body, "all") ?? false

@@ -4,13 +4,12 @@ import WharfCore
 
 /// `POST /api/v1/jobs`: the same fields as `wharf.enqueue(...)` and `wharf enqueue`.
 enum EnqueueBody {
-    static func parse(_ body: [String: Any]) throws -> EnqueueRequest {
+    static func parse(_ body: [String: JSONValue]) throws -> EnqueueRequest {
         guard let kindText = try API.string(body, "kind") else { throw API.bad("field \"kind\" is required, for example \"email.send\"") }
         let kind = try API.validated { () throws(ValidationError) in try JobKind(kindText) }
         var payload = JobPayload.empty
-        if let value = body["payload"], !(value is NSNull) {
-            let data = try JSONSerialization.data(withJSONObject: value, options: [.fragmentsAllowed, .withoutEscapingSlashes])
-            let json = String(decoding: data, as: UTF8.self)
+        if let value = body["payload"], value != .null {
+            let json = String(decoding: JSONShapes.data(value), as: UTF8.self)
             payload = try API.validated { () throws(ValidationError) in try JobPayload(json: json) }
         }
         let queue = try API.string(body, "queue").map { name in try API.validated { () throws(ValidationError) in try QueueName(name) } } ?? .default
@@ -21,9 +20,9 @@ enum EnqueueBody {
         if let runAt = try API.string(body, "run_at") {
             schedule = .at(try API.validated { () throws(ValidationError) in try Timestamps.parse(runAt, field: "run_at") })
         }
-        if let delay = body["delay_seconds"], !(delay is NSNull) {
+        if let delay = body["delay_seconds"], delay != .null {
             guard case .now = schedule else { throw API.bad("give \"run_at\" or \"delay_seconds\", not both") }
-            guard !API.isBoolean(delay), let seconds = delay as? Double else {
+            guard case .some(let number) = API.number(body, "delay_seconds"), let seconds = number else {
                 throw API.bad("field \"delay_seconds\" must be a number of seconds from 0 to \(DurationParsing.maximum.components.seconds)")
             }
             schedule = .after(try API.validated { () throws(ValidationError) in try DurationParsing.check(seconds: seconds, field: "delay_seconds") })
