@@ -28,8 +28,9 @@ chaos: ## crash-and-chaos run: 50,000 jobs, 4 workers, kills, freezes, a Postgre
 	$(SWIFT) build $(SWIFT_BUILD_FLAGS) --product WharfChaos
 	.build/debug/WharfChaos $(if $(SEED),--seed $(SEED),) $(CHAOS_FLAGS)
 
-generate: ## regenerate Sources/WharfPostgres/EmbeddedMigrations.swift from migrations/
+generate: ## regenerate the embedded migrations (from migrations/) and dashboard (from dashboard/)
 	scripts/generate-migrations.sh
+	scripts/generate-dashboard.sh
 
 db-start: ## start a throwaway PostgreSQL in .pg/ and print its DATABASE_URL
 	@scripts/pg-throwaway.sh start $(CURDIR)/.pg

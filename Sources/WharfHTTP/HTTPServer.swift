@@ -74,8 +74,10 @@ public enum WharfHTTPServer {
         }
         AdminAPI(store: store, sampler: sampler, token: settings.token, bodyLimit: settings.bodyLimit, schemaGate: SchemaGate(readiness), logger: logger)
             .register(on: router)
-        router.get("/") { _, _ in DashboardPage.response }
-        router.get("jobs/:id") { _, _ in DashboardPage.response }
+        router.get("/") { _, _ in DashboardPage.page }
+        router.get("jobs/:id") { _, _ in DashboardPage.page }
+        router.get(RouterPath(DashboardPage.stylesheetPath)) { _, _ in DashboardPage.stylesheet }
+        router.get(RouterPath(DashboardPage.scriptPath)) { _, _ in DashboardPage.script }
         return router
     }
 }
