@@ -94,12 +94,6 @@ public enum WorkerSettings {
             unit: "duration", defaultText: "`\(format(defaultValue))`", help: help)
     }
 
-    /// `30s`, `24h`: the shortest whole unit, as people write durations in the file.
-    static func format(_ duration: Duration) -> String {
-        let seconds = duration.components.seconds
-        for (unit, size) in [("h", Int64(3600)), ("m", 60)] where seconds >= size && seconds % size == 0 {
-            return "\(seconds / size)\(unit)"
-        }
-        return "\(seconds)s"
-    }
+    /// `30s`, `24h`: as people write durations in the file.
+    static func format(_ duration: Duration) -> String { DurationParsing.describe(duration, days: false) }
 }

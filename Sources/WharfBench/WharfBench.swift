@@ -46,7 +46,7 @@ struct WharfBench: AsyncParsableCommand {
                 }
                 let elapsed = clock.now - started
                 group.cancelAll()
-                return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+                return elapsed.wharfSeconds
             }
             print(String(format: "%.0f", Double(batches * batch) / seconds))
         }

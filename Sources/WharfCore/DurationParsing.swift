@@ -86,11 +86,12 @@ public enum DurationParsing {
         return total
     }
 
-    /// `3650d`, `1ms`, `1s`: the shortest exact form, for messages.
-    public static func describe(_ duration: Duration) -> String {
+    /// `3650d`, `1ms`, `1s`: the shortest exact form, for messages. Without `days`, hours are
+    /// the largest unit (`24h`, as people write a retention).
+    public static func describe(_ duration: Duration, days: Bool = true) -> String {
         let micros = duration.wharfMicroseconds
         for (unit, size) in [("d", Int64(86_400_000_000)), ("h", 3_600_000_000), ("m", 60_000_000), ("s", 1_000_000), ("ms", 1000)]
-        where micros != 0 && micros % size == 0 {
+        where micros != 0 && micros % size == 0 && (days || unit != "d") {
             return "\(micros / size)\(unit)"
         }
         return "\(duration)"

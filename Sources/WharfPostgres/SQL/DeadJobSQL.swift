@@ -19,11 +19,7 @@ struct DeadJobRetry: JobIDStatement {
         WITH revived AS (
             DELETE FROM dead_jobs WHERE id = $1 RETURNING *
         )
-        INSERT INTO jobs (id, queue, kind, payload, priority, state, attempt, max_attempts, run_at,
-                          unique_key, errors, history, created_at)
-        SELECT id, queue, kind, payload, priority, 'available', 0, max_attempts, now(),
-               unique_key, errors, history || history_entry('retried', 'dead', 'available', 0, NULL), created_at
-        FROM revived
+        \(TableMoves.revive(from: "revived"))
         RETURNING \(JobColumns.full)
         """
     typealias Row = JobRow.Columns
@@ -73,11 +69,7 @@ struct DeadJobRetryMatching: PostgresPreparedStatement {
         revived AS (
             DELETE FROM dead_jobs d USING picked WHERE d.id = picked.id RETURNING d.*
         )
-        INSERT INTO jobs (id, queue, kind, payload, priority, state, attempt, max_attempts, run_at,
-                          unique_key, errors, history, created_at)
-        SELECT id, queue, kind, payload, priority, 'available', 0, max_attempts, now(),
-               unique_key, errors, history || history_entry('retried', 'dead', 'available', 0, NULL), created_at
-        FROM revived
+        \(TableMoves.revive(from: "revived"))
         RETURNING id
         """
     typealias Row = Int64

@@ -217,13 +217,7 @@ struct JobFailDead: PostgresPreparedStatement {
             WHERE j.id = $1 AND j.lease_token = $2 AND j.state = 'running'
             RETURNING j.*
         )
-        INSERT INTO dead_jobs (id, queue, kind, payload, priority, attempt, max_attempts, run_at, unique_key,
-                               errors, history, created_at, started_at, died_at, reason)
-        SELECT id, queue, kind, payload, priority, attempt, max_attempts, run_at, unique_key,
-               errors || error_entry(attempt, $3, lease_owner),
-               history || history_entry('dead_lettered', 'running', 'dead', attempt, lease_owner),
-               created_at, started_at, now(), $4
-        FROM dead
+        \(TableMoves.deadLetter(from: "dead", error: "$3", reason: "$4"))
         RETURNING id
         """
     typealias Row = Int64
@@ -330,14 +324,7 @@ struct JobReclaimExpired: LimitStatement {
             RETURNING j.*
         ),
         dead_inserted AS (
-            INSERT INTO dead_jobs (id, queue, kind, payload, priority, attempt, max_attempts, run_at, unique_key,
-                                   errors, history, created_at, started_at, died_at, reason)
-            SELECT id, queue, kind, payload, priority, attempt, max_attempts, run_at, unique_key,
-                   errors || error_entry(attempt,
-                       'lease expired at ' || lease_expires_at || ', worker ' || lease_owner, lease_owner),
-                   history || history_entry('dead_lettered', 'running', 'dead', attempt, lease_owner),
-                   created_at, started_at, now(), 'lease_expired_on_last_attempt'
-            FROM dead
+            \(TableMoves.deadLetter(from: "dead", error: JobReclaimExpired.expiryError, reason: "'lease_expired_on_last_attempt'"))
             RETURNING id, queue, kind, attempt
         ),
         requeued AS (
@@ -346,8 +333,7 @@ struct JobReclaimExpired: LimitStatement {
             UPDATE jobs AS j SET
                 state = 'available',
                 lease_owner = NULL, lease_token = NULL, lease_expires_at = NULL,
-                errors = j.errors || error_entry(j.attempt,
-                    'lease expired at ' || j.lease_expires_at || ', worker ' || j.lease_owner, j.lease_owner),
+                errors = j.errors || error_entry(j.attempt, \(JobReclaimExpired.expiryError), j.lease_owner),
                 history = j.history || history_entry('lease_expired', 'running', 'available', j.attempt, j.lease_owner)
             FROM expired e
             WHERE j.id = e.id AND NOT e.last_attempt
@@ -358,6 +344,10 @@ struct JobReclaimExpired: LimitStatement {
         SELECT d.id, true, d.queue, d.kind, d.attempt, e.owner FROM dead_inserted d JOIN expired e USING (id)
         """
     typealias Row = (Int64, Bool, String, String, Int32, String)
+
+    /// The attempt's error, built from the row: when the lease ran out and whose it was.
+    /// Unqualified column names, so it reads the same row in the UPDATE and the move.
+    static let expiryError = "'lease expired at ' || lease_expires_at || ', worker ' || lease_owner"
 
     var limit: Int64
 
