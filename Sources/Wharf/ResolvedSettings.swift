@@ -15,6 +15,11 @@ public struct WorkerSettingsError: Error, CustomStringConvertible {
 /// The worker's settings after layering their sources: a flag beats an environment variable,
 /// which beats the config file, which beats the default. Every value is parsed by its
 /// ``WorkerSetting/Kind``; every problem is kept (with where it came from), not just the first.
+///
+/// apple/swift-configuration was considered for the layering. Its readers answer a bad value
+/// with the default, or (the `required` forms) throw at the first problem, and its key mapping
+/// would name our variables for us; we want every problem at once, named by its source, and
+/// ArgumentParser already owns the flags and `--help`. The layering itself is the loop below.
 public struct ResolvedSettings: Sendable {
     public private(set) var values: [WorkerSettingID: SettingValue] = [:]
     public private(set) var sources: [WorkerSettingID: SettingSource] = [:]
