@@ -161,8 +161,8 @@ database, and keep the backlog's claims large (many slots per worker).
 stacks); the rest of its RSS is code pages of the binary and the Swift and Foundation libraries,
 mapped in 64 KB runs by the kernel's fault-around. For scale, a Swift program that only prints
 \`ProcessInfo.processInfo.hostName\` has 16 MB RSS on this machine; every dependency Wharf uses
-(PostgresNIO, Hummingbird, swift-configuration, AsyncHTTPClient) imports Foundation. The build
-options were measured against the ~38 MiB of the default release build (idle \`wharf worker\`,
+(PostgresNIO, Hummingbird, AsyncHTTPClient) imports Foundation. The build options were measured
+against the ~38 MiB of the default release build (idle \`wharf worker\`,
 4 s after start, two samples each): linking the Swift runtime and Foundation statically
 (\`--static-swift-stdlib\`) 35.4 MiB; static and \`-Osize\` 32.1 MiB; static, \`-Osize\` and a
 non-PIE link (no load-time relocations) 31.4 MiB. None reaches 30 MB, so none was adopted: each

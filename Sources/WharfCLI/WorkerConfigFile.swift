@@ -4,7 +4,8 @@ import WharfCore
 import WharfHandlers
 import WharfRuntime
 
-/// The worker's JSON configuration file (deploy/config/worker.example.json documents every key).
+/// The worker's JSON configuration file (docs/operations.md lists every key;
+/// deploy/config/worker.example.json shows most of them).
 /// Read by hand rather than with Codable so that every problem is reported at once, with its
 /// path, and unknown keys get a "did you mean" (Oban's validate/1 style).
 struct WorkerConfigFile {

@@ -24,8 +24,8 @@ public func firstOf<T: Sendable>(_ racers: [@Sendable () async -> T?], ifCancell
 
 /// A continuation that the first of several contenders resolves: racing tasks (``firstOf``), a
 /// stop signal, a cancellation handler. Later values are dropped; on the first, every adopted
-/// task is cancelled (and not awaited). Used by the runtime's time limits and the PostgreSQL
-/// adapter's closed-connection guard.
+/// task is cancelled (and not awaited). Used by the runtime's time limits and job runs, and the
+/// PostgreSQL adapter's closed-connection guard.
 public final class Race<T: Sendable>: Sendable {
     private struct State {
         var continuation: CheckedContinuation<T, Never>?

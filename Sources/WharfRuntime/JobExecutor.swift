@@ -1,8 +1,8 @@
 import Logging
 import WharfCore
 
-/// Runs one claimed job: finds its handler, races it against the kind's timeout and the job's
-/// stop signal (lease lost, shutdown), and turns what happened into the outcome to record.
+/// Runs one claimed job: finds its handler, races it against the job's stop signal (timeout,
+/// lease lost, shutdown), and turns what happened into the outcome to record.
 struct JobExecutor: Sendable {
     let handlers: HandlerRegistry
     let retry: RetryPolicies

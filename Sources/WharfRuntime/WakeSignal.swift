@@ -1,7 +1,8 @@
 import Synchronization
 
 /// A level-triggered wake-up: any number of `signal()` calls before a `wait` wake it once.
-/// Used to wake a producer on a notification, a freed slot or shutdown.
+/// Used to wake a producer on a notification, a freed slot or shutdown, and the deadline watcher
+/// on an earlier deadline.
 final class WakeSignal: Sendable {
     private let state = Mutex<(pending: Bool, waiter: CheckedContinuation<Void, Never>?)>((false, nil))
 

@@ -3,11 +3,12 @@ public import ServiceLifecycle
 public import WharfCore
 import Foundation
 
-/// One worker process as a `Service`: starts its lifecycle handlers, registers itself, then runs a producer per queue, the
-/// lease heartbeat, the outcome writer, the maintenance leader and notification wake-ups, all
-/// as child tasks. On graceful shutdown it stops claiming, lets running jobs finish within the
-/// grace period, hands back the rest without using an attempt, writes every outcome it holds,
-/// stops its lifecycle handlers, gives up leadership and deregisters.
+/// One worker process as a `Service`: starts its lifecycle handlers, registers itself, then runs
+/// a producer per queue, the lease heartbeat, the deadline watcher, the outcome writer, the
+/// maintenance leader, notification wake-ups and the systemd watchdog, all as child tasks. On
+/// graceful shutdown it stops claiming, lets running jobs finish within the grace period, hands
+/// back the rest without using an attempt, writes every outcome it holds, stops its lifecycle
+/// handlers, gives up leadership and deregisters.
 public struct WorkerService: Service {
     public let configuration: WorkerConfiguration
     let store: any WorkerJobStore

@@ -17,8 +17,10 @@ import WharfRuntime
 ///   execution, with its start and end) and the effect in `sink_effects` (unique on K, insert …
 ///   on conflict do nothing), as an idempotent handler would.
 /// - `flaky` {"key": K, "failures": F}: fails until the job's attempt is above F, then sinks.
+/// - `overrun` {"key": K}: overruns WHARF_SHORT_TIMEOUT on its first attempt, then sinks.
 /// - `doomed` {}: always fails.
 /// - `noop` {}: succeeds at once (throughput measurements).
+/// - `crash` {}: traps (the crash-handling test).
 @main
 enum TestWorker {
     struct SinkPayload: Decodable, Sendable {

@@ -68,7 +68,6 @@ struct AdminAPI: Sendable {
         return API.json(JobPage(jobs: dead.map(JobShape.init), nextBefore: nextBefore(dead.map(\.job.id), filter), dead: true))
     }
 
-    /// The id to pass as `before` for the next page; null on the last page.
     /// The `before` of the next page: the last id of a full page, `nil` after a short one.
     private func nextBefore(_ ids: [JobID], _ filter: JobFilter) -> JobID? {
         ids.count == filter.limit ? ids.last : nil

@@ -1,7 +1,7 @@
 import PostgresNIO
 
 // Operator-facing statements on `jobs`: read one, cancel one. Listing with optional filters
-// is built with PostgresQuery interpolation in PostgresJobStore+Admin (binds, never
+// is built with PostgresQuery interpolation in PostgresJobStore.jobs(_:) (binds, never
 // concatenated values).
 
 /// One job by id, with its errors and history.

@@ -3,8 +3,8 @@ import PostgresNIO
 import WharfCore
 
 // Every statement that touches `jobs` in the worker's life: insert, claim, complete, fail,
-// release, lease extension and reclaim. One PostgresPreparedStatement per statement, named
-// Noun+Verb so related statements sort together. docs/sql.md walks through them.
+// release, lease extension, reclaim and pruning. One PostgresPreparedStatement per statement,
+// named Noun+Verb so related statements sort together. docs/sql.md walks through them.
 
 /// Inserts a batch of jobs in one round trip, honouring unique keys.
 struct JobInsertMany: PostgresPreparedStatement {

@@ -108,8 +108,8 @@ struct QueuePausedList: PostgresPreparedStatement {
 
 /// Job counts per queue and state, plus dead jobs per queue.
 struct QueueCountsGet: PostgresPreparedStatement {
-    // A full scan of both tables: fine for `wharf stats` on demand. The worker's gauges and the
-    // dashboard need a cheaper source at millions of rows (see docs/sql.md, "Counting").
+    // A full scan of both tables: fine for `wharf stats` on demand. The sampled gauges and the
+    // dashboard read QueueOverviewGet instead (docs/sql.md, "Monitoring reads").
     static let sql = """
         SELECT queue,
                count(*) FILTER (WHERE state = 'available' AND run_at <= now()),

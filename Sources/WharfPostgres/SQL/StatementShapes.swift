@@ -58,11 +58,10 @@ extension QueueKindStatement {
     }
 }
 
-/// A statement over a batch of claims: job ids and their lease tokens as parallel arrays,
-/// returning the ids it applied to (fenced writes).
-/// A fenced write of a batch of claims, given as `(id, token)` pairs. It returns the pairs it
-/// applied, not just the ids: one batch can hold a stale and a fresh claim of the same job (a
-/// worker that lost a lease and then claimed the job again), and only the pair tells them apart.
+/// A fenced write of a batch of claims, given as `(id, token)` pairs (job ids and their lease
+/// tokens as parallel arrays). It returns the pairs it applied, not just the ids: one batch can
+/// hold a stale and a fresh claim of the same job (a worker that lost a lease and then claimed
+/// the job again), and only the pair tells them apart.
 protocol ClaimBatchStatement: PostgresPreparedStatement where Row == (Int64, Int64) {
     var ids: [Int64] { get }
     var tokens: [Int64] { get }
