@@ -181,6 +181,7 @@ let package = Package(
         .testTarget(
             name: "WharfCoreTests",
             dependencies: ["WharfCore", .product(name: "PropertyBased", package: "swift-property-based")],
+            exclude: ["Fixtures"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
