@@ -66,7 +66,8 @@ public struct CronSchedule: Sendable, Equatable {
     // MARK: - Calendar ticks
 
     private func offset(at instant: Int64) -> Int64 {
-        Int64(timeZone.secondsFromGMT(for: Date(timeIntervalSince1970: Double(instant))))
+        let date = Date(timeIntervalSince1970: Double(instant))
+        return Int64(timeZone.secondsFromGMT(for: date))  // Int to Int64: cannot trap
     }
 
     /// Wall-clock seconds (local time read as if it were UTC) of an instant.

@@ -82,7 +82,9 @@ enum API {
         case nil, .null?: return nil
         case .integer(let number)?: return number
         // 3.0 is an integer written with a fraction; 3.5 and true are not integers.
-        case .number(let number)? where number.rounded() == number && abs(number) < 9.0e15: return Int(number)
+        case .number(let number)?:
+            guard let whole = Int(exactly: number) else { throw bad("field \"\(key)\" must be an integer") }
+            return whole
         default: throw bad("field \"\(key)\" must be an integer")
         }
     }
