@@ -44,7 +44,8 @@ public enum WharfWorker {
             configuration: configuration, store: store, registry: store, leader: store,
             wakeups: PostgresQueueWakeups(database: database, logger: logger), handlers: handlers,
             notifier: SystemdNotifier(environment: ProcessInfo.processInfo.environment), version: version, logger: logger,
-            preflight: preflight, lifecycle: lifecycle)
+            preflight: preflight, lifecycle: lifecycle,
+            maintenance: [ScheduleFirer(store: store, timeout: configuration.storeCallTimeout, logger: logger)])
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: client)]
         if let http {
             services += httpServices(

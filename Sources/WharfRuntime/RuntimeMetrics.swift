@@ -20,6 +20,13 @@ public enum RuntimeMetrics {
         Timer(label: metric.name, dimensions: dimensions).recordNanoseconds(Int64(saturating: max(0, value) * 1e9))
     }
 
+    static func scheduleFired(lag: Double) {
+        Counter(label: MetricCatalog.scheduleTicksFired.name).increment()
+        seconds(MetricCatalog.scheduleLag, [], lag)
+    }
+
+    static func scheduleMissed(_ ticks: Int) { Counter(label: MetricCatalog.scheduleTicksMissed.name).increment(by: ticks) }
+
     static func started(_ job: Job) {
         count(MetricCatalog.jobsStarted, job.queue, job.kind)
         if let startedAt = job.startedAt {

@@ -47,6 +47,8 @@ struct SQLDocsDriftTests {
             // MonitoringSQL.swift
             QueueOverviewGet.self, JobTimingsRecent.self, JobFailuresRecent.self, JobInsertsTotal.self,
             QueueSetPaused.self, QueuePausedList.self, QueueCountsGet.self,
+            // ScheduleSQL.swift
+            ScheduleDueList.self, ScheduleFire.self, ScheduleSyncConfig.self,
         ]
     }
 

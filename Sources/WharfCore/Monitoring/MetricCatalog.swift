@@ -74,6 +74,12 @@ public enum MetricCatalog {
         help: "Database calls that failed or timed out, by operation.")
     public static let sampleDuration = MetricDescriptor("wharf_monitoring_sample_duration_seconds", .gauge,
         help: "Duration of the last sampling of queue figures from the database.")
+    public static let scheduleTicksFired = MetricDescriptor("wharf_schedule_ticks_fired_total", .counter,
+        help: "Cron ticks enqueued as jobs by this process while it led maintenance.")
+    public static let scheduleTicksMissed = MetricDescriptor("wharf_schedule_ticks_missed_total", .counter,
+        help: "Cron ticks that fell due and were not run (the missed-tick policy or the catch-up limit left them out).")
+    public static let scheduleLag = MetricDescriptor("wharf_schedule_lag_seconds", .histogram, buckets: jobSecondsBuckets,
+        help: "From a cron tick to its job's insert, per fired tick.")
     public static let buildInfo = MetricDescriptor("wharf_build_info", .gauge, labels: ["version"],
         help: "Always 1; the version label says which Wharf build runs.")
 
@@ -81,7 +87,7 @@ public enum MetricCatalog {
         jobsEnqueued, jobsInserted, jobsStarted, jobsCompleted, jobsFailed, jobsRetried, jobsDeadLettered, jobsReclaimed,
         jobsCancelled, jobsReleased, jobsLeaseLost, deadJobsRetried, jobRunDuration, jobWaitDuration, queueJobs,
         queueOldestAge, queuePaused, deadJobs, workersAlive, workerRunningJobs, workerConcurrency, dbPoolConnections,
-        storeCallDuration, storeErrors, sampleDuration, buildInfo,
+        storeCallDuration, storeErrors, sampleDuration, scheduleTicksFired, scheduleTicksMissed, scheduleLag, buildInfo,
     ]
 
     public static func descriptor(named name: String) -> MetricDescriptor? { byName[name] }

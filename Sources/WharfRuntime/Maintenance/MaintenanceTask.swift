@@ -9,8 +9,8 @@ public protocol MaintenanceTask: Sendable {
     associatedtype Report: Sendable
     /// Lower-case, stable: it appears in logs (`maintenance.task`).
     var name: String { get }
-    /// The least time between two passes. The leader checks on every maintenance tick
-    /// (`reaper_interval`), so a shorter interval means once per tick.
+    /// The least time between two passes. The leader ticks at the shortest interval of its
+    /// tasks, and at `reaper_interval` at the longest.
     var interval: Duration { get }
     /// One pass, with what it did. Tests call this directly.
     func runOnce() async throws -> Report
@@ -32,6 +32,9 @@ struct MaintenanceLeader: Sendable {
         let clock = ContinuousClock()
         var wasLeader = false
         var due = Array(repeating: clock.now, count: tasks.count)
+        // A task with a shorter interval than the reaper's (the schedule firer, every second)
+        // sets the pace; leadership is renewed on every tick either way.
+        let tick = tasks.map(\.interval).reduce(configuration.reaperInterval, min)
         while !Task.isCancelled {
             do {
                 let isLeader = try await leader.tryAcquire(Self.lockName, holder: configuration.workerID, ttl: configuration.leaseTTL)
@@ -52,7 +55,7 @@ struct MaintenanceLeader: Sendable {
             } catch {
                 logger.warning("Maintenance pass failed", metadata: ["error.message": "\(String(reflecting: error))"])
             }
-            do { try await Task.sleep(for: configuration.reaperInterval) } catch { break }
+            do { try await Task.sleep(for: tick) } catch { break }
         }
     }
 }

@@ -1,0 +1,114 @@
+import Foundation
+import Logging
+import PostgresNIO
+import Testing
+import WharfCore
+import WharfPostgres
+import WharfRuntime
+import WharfTesting
+
+/// The schedule firer against a real database: missed-tick policies, exactly one job per tick
+/// with two firers racing, and a schedule the leader cannot read.
+@Suite("Cron schedules: firing")
+struct ScheduleFirerTests {
+    /// A yearly schedule (1 January, 00:00 UTC) whose anchor is three years and a day back, so
+    /// exactly three ticks are due, whatever the day the test runs (except in the minute after
+    /// New Year, when the newest tick may not have been counted yet by the skip rule).
+    static func yearly(_ db: TestDatabase, _ name: String, missed: String) async throws {
+        _ = try await db.query("SELECT schedule(\(name), '0 0 1 1 *', 'report', missed => \(missed))")
+        _ = try await db.query("UPDATE schedules SET anchor = now() - interval '3 years 1 day' WHERE name = \(name)")
+    }
+
+    static func jobs(_ db: TestDatabase, _ name: String) async throws -> [String] {
+        try await db.query("SELECT unique_key FROM jobs WHERE unique_key LIKE \("cron:\(name):%") ORDER BY id").map { try $0.decode(String.self) }
+    }
+
+    @Test("all runs every missed tick in order, latest runs the newest once, skip runs none; a second pass fires nothing")
+    func missedTickPolicies() async throws {
+        try await withTestDatabase { db in
+            try await Self.yearly(db, "every", missed: "all")
+            try await Self.yearly(db, "newest", missed: "latest")
+            try await Self.yearly(db, "none", missed: "skip")
+            let firer = ScheduleFirer(store: db.store, logger: db.logger)
+            let fired = try await firer.runOnce()
+            #expect(Set(fired.map(\.name)) == ["every", "newest", "none"])
+            let year = Calendar(identifier: .gregorian).dateComponents(in: TimeZone(identifier: "UTC") ?? .gmt, from: Date()).year ?? 0
+            #expect(try await Self.jobs(db, "every") == (year - 2...year).map { "cron:every:\($0)-01-01T00:00:00Z" })
+            #expect(try await Self.jobs(db, "newest") == ["cron:newest:\(year)-01-01T00:00:00Z"])
+            #expect(try await Self.jobs(db, "none") == [])
+            // Each schedule now waits for next year: nothing is due, nothing fires again.
+            #expect(try await firer.runOnce().isEmpty)
+            let next = try await db.scalar("SELECT count(*) FROM schedules WHERE next_tick > now() AND last_tick IS NOT NULL", as: Int64.self)
+            #expect(next == 3)
+        }
+    }
+
+    @Test("two firers racing over the same due schedules enqueue each tick exactly once")
+    func racingFirersFireOnce() async throws {
+        try await withTestDatabase { db in
+            for index in 0..<20 { try await Self.yearly(db, "race\(index)", missed: "all") }
+            let first = ScheduleFirer(store: db.store, logger: db.logger), second = ScheduleFirer(store: db.store, logger: db.logger)
+            async let a = first.runOnce()
+            async let b = second.runOnce()
+            let (fromFirst, fromSecond) = try await (a, b)
+            let jobs = try await db.scalar("SELECT count(*) FROM jobs WHERE unique_key LIKE 'cron:race%'", as: Int64.self)
+            let distinct = try await db.scalar("SELECT count(DISTINCT unique_key) FROM jobs WHERE unique_key LIKE 'cron:race%'", as: Int64.self)
+            #expect(jobs == 60 && distinct == 60)
+            // Every schedule was fired by exactly one of the two.
+            #expect((fromFirst + fromSecond).filter { !$0.jobs.isEmpty }.count == 20)
+        }
+    }
+
+    @Test("a schedule written around the checks is recorded as unreadable and left unfired; the others still fire")
+    func unreadableScheduleIsRecorded() async throws {
+        try await withTestDatabase { db in
+            try await Self.yearly(db, "good", missed: "latest")
+            _ = try await db.query("SELECT schedule('bad', '0 0 1 1 *', 'report')")
+            _ = try await db.query("UPDATE schedules SET expression = '99 99 * * *' WHERE name = 'bad'")
+            let firer = ScheduleFirer(store: db.store, logger: db.logger)
+            _ = try await firer.runOnce()
+            let error = try await db.scalar("SELECT last_error FROM schedules WHERE name = 'bad'", as: String?.self)
+            #expect(error?.contains("minute field") == true, "\(error ?? "nil")")
+            let bad = try await Self.jobs(db, "bad"), good = try await Self.jobs(db, "good")
+            #expect(bad == [] && good.count == 1)
+            #expect(try await firer.runOnce().isEmpty, "the unreadable schedule is not retried every pass")
+        }
+    }
+
+    @Test("the SQL function refuses a malformed expression and an unknown zone, and writes nothing")
+    func sqlFunctionRefuses() async throws {
+        try await withTestDatabase { db in
+            for call in [
+                "SELECT schedule('x', 'every day', 'report')", "SELECT schedule('x', '0 0 * * *', 'report', time_zone => 'Mars/Base')",
+                "SELECT schedule('bad name!', '0 0 * * *', 'report')", "SELECT schedule('x', '0 0 * * *', 'report', missed => 'sometimes')",
+            ] {
+                do {
+                    _ = try await db.query(PostgresQuery(unsafeSQL: call))
+                    Issue.record("\(call) was accepted")
+                } catch {}
+            }
+            let count = try await db.scalar("SELECT count(*) FROM schedules", as: Int64.self)
+            let removed = try await db.scalar("SELECT unschedule('x')", as: Bool.self)
+            #expect(count == 0 && !removed)
+        }
+    }
+
+    @Test("a deployment's config schedules are synced: created, updated, removed when dropped from the file; others' are never taken over")
+    func configSync() async throws {
+        try await withTestDatabase { db in
+            _ = try await db.query("SELECT schedule('mine', '0 0 * * *', 'report')")
+            let nightly = try ScheduleDefinition(name: "nightly", expression: "0 3 * * *", kind: try JobKind("backup"))
+            let hourly = try ScheduleDefinition(name: "hourly", expression: "@hourly", kind: try JobKind("sweep"))
+            let clash = try ScheduleDefinition(name: "mine", expression: "@hourly", kind: try JobKind("other"))
+            #expect(try await db.store.syncConfigSchedules([nightly, hourly, clash], deployment: "eu") == ["mine"])
+            _ = try await db.store.syncConfigSchedules([nightly], deployment: "us")
+            let rows = try await db.query("SELECT name || '=' || source || '=' || kind FROM schedules ORDER BY name").map { try $0.decode(String.self) }
+            #expect(rows == ["hourly=config:eu=sweep", "mine=sql=report", "nightly=config:eu=backup"], "the us deployment does not take eu's nightly")
+            var changed = nightly
+            changed.expression = "0 4 * * *"
+            _ = try await db.store.syncConfigSchedules([changed], deployment: "eu")
+            let after = try await db.query("SELECT name || '=' || expression FROM schedules ORDER BY name").map { try $0.decode(String.self) }
+            #expect(after == ["mine=0 0 * * *", "nightly=0 4 * * *"], "hourly left the file, so it left the table; mine stays")
+        }
+    }
+}
