@@ -180,7 +180,8 @@ let package = Package(
         ),
         .testTarget(
             name: "WharfCoreTests",
-            dependencies: ["WharfCore", .product(name: "PropertyBased", package: "swift-property-based")],
+            // WharfTesting for ExternalTool only: the croniter comparison runs a Python child.
+            dependencies: ["WharfCore", "WharfTesting", .product(name: "PropertyBased", package: "swift-property-based")],
             exclude: ["Fixtures"],
             swiftSettings: swiftSettings
         ),

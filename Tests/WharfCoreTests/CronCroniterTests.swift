@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import WharfCore
+import WharfTesting
 
 /// Wharf's cron evaluator against croniter (PyPI), an independent implementation run as a Python
 /// child: random expressions (five and six fields) from random start times, in zones without
@@ -26,7 +27,7 @@ struct CronCroniterTests {
         let cases = expressions.map { expression in
             Case(expr: expression, zone: zones[rng.next(upTo: zones.count)], start: Int64(rng.next(in: 946_684_800...2_000_000_000)), count: 5)
         }
-        let theirs = try Self.croniter(cases)
+        let theirs = try await Self.croniter(cases)
         try #require(theirs.count == cases.count, "croniter answered \(theirs.count) of \(cases.count) cases")
         var disagreements: [String] = []
         for (index, item) in cases.enumerated() {
@@ -40,27 +41,18 @@ struct CronCroniterTests {
         #expect(disagreements.isEmpty, "\(disagreements.count) of \(cases.count) disagree:\n\(disagreements.prefix(10).joined(separator: "\n"))")
     }
 
-    /// Runs the fixture with `cases` on stdin. croniter comes from PyPI; `make test` installs it
-    /// (scripts/ensure-test-tools.sh).
-    static func croniter(_ cases: [Case]) throws -> [[Int64]] {
+    /// Runs the fixture with `cases` on stdin, through ExternalTool (system(3) and files:
+    /// Foundation's Process with pipes hung here when a test beside it spawned children).
+    /// croniter comes from PyPI; `make test` installs it (scripts/ensure-test-tools.sh).
+    static func croniter(_ cases: [Case]) async throws -> [[Int64]] {
         let input = FileManager.default.temporaryDirectory.appendingPathComponent("wharf-cron-\(UUID()).json")
         try JSONEncoder().encode(cases).write(to: input)
         defer { try? FileManager.default.removeItem(at: input) }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", script.path]
-        process.standardInput = try FileHandle(forReadingFrom: input)
-        let output = Pipe(), errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        let problem = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw CroniterFailed(message: "python3 \(script.lastPathComponent) exited \(process.terminationStatus): \(problem) (is croniter installed? make test installs it)")
+        let result = await ExternalTool.run(["python3", script.path], stdinFile: input.path)
+        guard result.status == 0 else {
+            throw CroniterFailed(message: "python3 \(script.lastPathComponent) exited \(result.status): \(result.errors) (is croniter installed? make test installs it)")
         }
-        return try JSONDecoder().decode([[Int64]].self, from: data)
+        return try JSONDecoder().decode([[Int64]].self, from: Data(result.output.utf8))
     }
 
     struct CroniterFailed: Error, CustomStringConvertible {
