@@ -45,12 +45,12 @@ public enum TickPlanner {
         guard let latest = recent.last else {
             return TickPlan(fire: [], missed: 0, missedAtLeast: false, lastTick: nil, nextTick: schedule.next(after: max(since, now)))
         }
-        var fire: [Date]
-        switch policy {
-        case .latest, .all: fire = recent
-        case .skip: fire = now.timeIntervalSince(latest) <= lateAfter.wharfSeconds ? [latest] : []
-        }
-        fire = Array(fire.suffix(keep))
+        // `recent` holds at most `keep` ticks: one for latest and skip, the catch-up limit for all.
+        let fire: [Date] =
+            switch policy {
+            case .latest, .all: recent
+            case .skip: now.timeIntervalSince(latest) <= lateAfter.wharfSeconds ? [latest] : []
+            }
         return TickPlan(
             fire: fire, missed: total - fire.count, missedAtLeast: !exact, lastTick: latest, nextTick: schedule.next(after: latest))
     }

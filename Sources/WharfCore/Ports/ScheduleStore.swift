@@ -30,8 +30,9 @@ public struct ScheduleDefinition: Sendable, Equatable {
         guard (1...10_000).contains(catchUpLimit) else {
             throw ValidationError(field: "schedule \(name) catch_up_limit", value: "\(catchUpLimit)", rule: "must be from 1 to 10000")
         }
-        self.name = name; self.expression = expression; self.timeZone = timeZone; self.kind = kind; self.queue = queue
-        self.payload = payload; self.priority = priority; self.maxAttempts = maxAttempts; self.missed = missed; self.catchUpLimit = catchUpLimit
+        self.init(
+            unchecked: name, expression: expression, timeZone: timeZone, kind: kind, queue: queue, payload: payload, priority: priority,
+            maxAttempts: maxAttempts, missed: missed, catchUpLimit: catchUpLimit)
     }
 
     /// For rows read back from the database, which were checked on the way in (or are checked
