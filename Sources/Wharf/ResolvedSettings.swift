@@ -101,6 +101,7 @@ public struct ResolvedSettings: Sendable {
         default: break
         }
         if let value = count(.completionBatchSize) { configuration.completionBatchSize = value }
+        if let value = text(.deployment) { configuration.deployment = value }
         return configuration
     }
 }

@@ -44,7 +44,13 @@ public enum WharfWorker {
             configuration: configuration, store: store, registry: store, leader: store,
             wakeups: PostgresQueueWakeups(database: database, logger: logger), handlers: handlers,
             notifier: SystemdNotifier(environment: ProcessInfo.processInfo.environment), version: version, logger: logger,
-            preflight: preflight, lifecycle: lifecycle,
+            preflight: { [configuration] in
+                try await preflight()
+                if let schedules = configuration.schedules {
+                    try await syncSchedules(schedules, deployment: configuration.deployment, store: store, logger: logger)
+                }
+            },
+            lifecycle: lifecycle,
             maintenance: [ScheduleFirer(store: store, timeout: configuration.storeCallTimeout, logger: logger)])
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: client)]
         if let http {
@@ -73,6 +79,21 @@ public enum WharfWorker {
                 ])
             })
         return [.init(service: sampler), .init(service: application)]
+    }
+
+    /// Makes the deployment's config schedules the configured ones, before the worker claims
+    /// anything. A name another source owns is left alone, with a warning.
+    static func syncSchedules(_ schedules: [ScheduleDefinition], deployment: String, store: any ScheduleStore, logger: Logger) async throws {
+        let taken = try await store.syncConfigSchedules(schedules, deployment: deployment)
+        logger.notice("Config schedules synced", metadata: [
+            "schedules.deployment": "\(deployment)", "schedules.count": "\(schedules.count - taken.count)",
+        ])
+        for name in taken {
+            logger.warning("Config schedule not applied: another source owns a schedule of that name", metadata: [
+                "schedule.name": "\(name)", "schedules.deployment": "\(deployment)",
+                "hint": "rename it in the config file, or remove the other one (wharf schedules remove \(name))",
+            ])
+        }
     }
 
     /// Fails unless the database answers and its schema is the version this binary needs: the

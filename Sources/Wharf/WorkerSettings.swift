@@ -6,7 +6,7 @@ public import WharfRuntime
 public enum WorkerSettingID: String, CaseIterable, Sendable {
     case config, queues, workerID, leaseTTL, heartbeatInterval, pollInterval, gracePeriod, reaperInterval
     case storeCallTimeout, retention, staleWorkerAfter, completionBatchSize, poolSize
-    case httpAddress, apiToken, apiTokenFile, logLevel, logFormat
+    case deployment, httpAddress, apiToken, apiTokenFile, logLevel, logFormat
 }
 
 /// One setting of `wharf worker`, defined once: its names in each source (flag, environment

@@ -51,6 +51,10 @@ public enum WorkerSettings {
             id: .poolSize, name: "pool size", flag: "pool-size", environment: "WHARF_POOL_SIZE", fileKey: nil, kind: .count(1...1000),
             unit: "connections", defaultText: "queues + 3, min 4; + 2 with HTTP", help: "Most database connections"),
         WorkerSetting(
+            id: .deployment, name: "deployment", flag: "deployment", environment: "WHARF_DEPLOYMENT", fileKey: "deployment",
+            kind: .text, unit: "name", defaultText: "`\(WorkerConfiguration.defaultDeployment)`",
+            help: "Which deployment's config schedules this file's `schedules` replace (one name per config file)"),
+        WorkerSetting(
             id: .httpAddress, name: "HTTP address", flag: "http-address", environment: "WHARF_HTTP_ADDRESS", fileKey: "http_address",
             kind: .text, unit: "`HOST:PORT` or `off`", defaultText: "`127.0.0.1:9753`",
             help: "Serve /metrics, /healthz, /readyz, the API and the dashboard on HOST:PORT, or off"),

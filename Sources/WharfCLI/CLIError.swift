@@ -7,6 +7,7 @@ import WharfPostgres
 enum CLIError: Error, CustomStringConvertible {
     case missingDatabaseURL
     case unreadablePayload(source: String, reason: String)
+    case noSuchSchedule(String)
 
     var description: String {
         switch self {
@@ -14,6 +15,8 @@ enum CLIError: Error, CustomStringConvertible {
             "no database given: pass --database-url postgres://USER@HOST:PORT/DB or set DATABASE_URL"
         case .unreadablePayload(let source, let reason):
             "cannot read payload from \(source): \(reason)"
+        case .noSuchSchedule(let name):
+            "no schedule named \"\(name)\" (wharf schedules list shows them)"
         }
     }
 }
@@ -50,6 +53,7 @@ enum ExitStatus {
             switch error {
             case .missingDatabaseURL: usage
             case .unreadablePayload: dataError
+            case .noSuchSchedule: refused
             }
         default:
             refused

@@ -15,7 +15,7 @@ public struct WharfCommand: AsyncParsableCommand {
             77 authentication failed, 78 database schema not ready (run `wharf migrate`).
             """,
         version: WharfVersion.current,
-        subcommands: [MigrateCommand.self, EnqueueCommand.self, JobsCommand.self, DLQCommand.self, StatsCommand.self, WorkerCommand.self, WorkersCommand.self, ServeCommand.self, QueuesCommand.self]
+        subcommands: [MigrateCommand.self, EnqueueCommand.self, JobsCommand.self, DLQCommand.self, StatsCommand.self, WorkerCommand.self, WorkersCommand.self, ServeCommand.self, QueuesCommand.self, SchedulesCommand.self]
     )
 
     public init() {}

@@ -47,6 +47,9 @@ struct WorkerCommand: AsyncParsableCommand {
     @Option(name: WorkerSettings.name(.poolSize), help: WorkerSettings.help(.poolSize))
     var poolSize: String?
 
+    @Option(name: WorkerSettings.name(.deployment), help: WorkerSettings.help(.deployment))
+    var deployment: String?
+
     @OptionGroup var http: HTTPOptions
     @OptionGroup var connection: ConnectionOptions
 
@@ -70,7 +73,7 @@ struct WorkerCommand: AsyncParsableCommand {
         let given: [(WorkerSettingID, String?)] = [
             (.config, config), (.queues, queues), (.leaseTTL, leaseTTL), (.heartbeatInterval, heartbeatInterval),
             (.pollInterval, pollInterval), (.gracePeriod, gracePeriod), (.reaperInterval, reaperInterval),
-            (.retention, retention), (.workerID, workerID), (.poolSize, poolSize),
+            (.retention, retention), (.workerID, workerID), (.poolSize, poolSize), (.deployment, deployment),
             (.httpAddress, http.httpAddress), (.apiTokenFile, http.apiTokenFile), (.logFormat, http.logFormat),
             (.logLevel, connection.logLevel),
         ]
@@ -116,6 +119,7 @@ struct WorkerCommand: AsyncParsableCommand {
     static func configuration(_ settings: ResolvedSettings, _ file: WorkerConfigFile) throws -> WorkerConfiguration {
         var configuration = settings.configuration()
         configuration.retry = file.retry
+        configuration.schedules = file.schedules
         let problems = configuration.validate()
         guard problems.isEmpty else { throw ConfigError(path: "worker settings", problems: problems) }
         return configuration

@@ -14,6 +14,9 @@ struct WorkerConfigFile {
     var settings: [WorkerSettingID: SettingValue] = [:]
     var retry = RetryPolicies()
     var handlers = HandlerRegistry()
+    /// The deployment's cron schedules; `nil` when the file has no `schedules` key (this process
+    /// then leaves the deployment's schedules as they are).
+    var schedules: [ScheduleDefinition]?
 
     /// The duration settings the file sets, by file key.
     var durations: [String: Duration] {
@@ -37,7 +40,7 @@ struct WorkerConfigFile {
     }
 
     /// The structured keys beside the table's plain ones.
-    static let topKeys = WorkerSettings.fileKeys + ["kinds", "retry"]
+    static let topKeys = WorkerSettings.fileKeys + ["kinds", "retry", "schedules"]
 
     /// Parses `data` (the file at `path`, named in messages); throws every problem found. The
     /// JSON syntax is checked first (line and column), then every key's type: a boolean is not a
@@ -51,7 +54,7 @@ struct WorkerConfigFile {
         var file = WorkerConfigFile()
         let root: JSONValue
         do {
-            root = try JSONValue.parse(String(decoding: data, as: UTF8.self))
+            root = try JSONValue.parse(String(decoding: data, as: UTF8.self), refusingDuplicateKeys: true)
         } catch {
             throw ConfigError(path: path, problems: ["not valid JSON: \(error)"])
         }
@@ -120,6 +123,7 @@ struct WorkerConfigFile {
                 if let handler { file.handlers.register(kind, timeout: timeout, handler: handler) }
             }
         }
+        if let schedules = root["schedules"] { file.schedules = reader.schedules(schedules, at: "schedules") }
         return try file.finish(reader, path: path)
     }
 
@@ -229,6 +233,22 @@ struct ConfigReader {
         for rule in RetryPolicy.problems(base: base, cap: cap, maxAttempts: maxAttempts) { problem(at, rule.description) }
         guard problems.count == before else { return nil }
         return validated(at) { () throws(ValidationError) in try RetryPolicy(base: base, cap: cap, maxAttempts: maxAttempts, jitter: jitter) }
+    }
+
+    /// `schedules`: an object of schedule name → definition (``ScheduleDefinition/fromJSON(name:_:)``).
+    mutating func schedules(_ value: JSONValue, at: String) -> [ScheduleDefinition]? {
+        guard case .object(let members) = value else {
+            problem(at, "must be an object of schedule name → {\"cron\": \"0 3 * * *\", \"kind\": \"report.build\", …}, found \(value.typeDescription)")
+            return nil
+        }
+        var definitions: [ScheduleDefinition] = []
+        for (name, spec) in members.sorted(by: { $0.key < $1.key }) {
+            switch ScheduleDefinition.fromJSON(name: name, spec) {
+            case .success(let definition): definitions.append(definition)
+            case .failure(let found): for text in found.problems { problem("\(at).\(name)", text) }
+            }
+        }
+        return definitions
     }
 
     /// An object of string values (`env`, `headers`).

@@ -14,8 +14,11 @@ public enum JSONSyntax {
     /// Deeper nesting is refused: PostgreSQL's parser has a stack limit, and no job needs it.
     public static let maxDepth = 512
 
-    public static func check(_ text: String) throws(Problem) {
-        var scanner = Scanner(bytes: Array(text.utf8))
+    /// With `refusingDuplicateKeys`, an object that names a member twice is a problem too:
+    /// JSON allows it and the last one wins, which in a config file silently drops the first
+    /// (payloads keep JSON's rule, as jsonb does).
+    public static func check(_ text: String, refusingDuplicateKeys: Bool = false) throws(Problem) {
+        var scanner = Scanner(bytes: Array(text.utf8), refusingDuplicateKeys: refusingDuplicateKeys)
         scanner.skipWhitespace()
         try scanner.value(depth: 0)
         scanner.skipWhitespace()
@@ -24,6 +27,7 @@ public enum JSONSyntax {
 
     private struct Scanner {
         let bytes: [UInt8]
+        var refusingDuplicateKeys = false
         var index = 0
 
         var atEnd: Bool { index >= bytes.count }
@@ -76,11 +80,18 @@ public enum JSONSyntax {
             index += 1
             skipWhitespace()
             if current == UInt8(ascii: "}") { index += 1; return }
+            var names = Set<ArraySlice<UInt8>>()
             while true {
                 guard current == UInt8(ascii: "\"") else {
                     throw problem("expected a member name in double quotes, found \(found)")
                 }
+                let start = index
                 try string()
+                if refusingDuplicateKeys, !names.insert(bytes[start..<index]).inserted {
+                    let name = String(decoding: bytes[start..<index], as: UTF8.self)
+                    index = start
+                    throw problem("the member name \(name) appears twice in this object; keep one")
+                }
                 skipWhitespace()
                 guard current == UInt8(ascii: ":") else { throw problem("expected ':' after the member name, found \(found)") }
                 index += 1

@@ -29,9 +29,10 @@ public indirect enum JSONValue: Sendable, Equatable {
         }
     }
 
-    /// Parses `text`; throws ``JSONSyntax/Problem`` with line and column.
-    public static func parse(_ text: String) throws(JSONSyntax.Problem) -> JSONValue {
-        try JSONSyntax.check(text)
+    /// Parses `text`; throws ``JSONSyntax/Problem`` with line and column
+    /// (``JSONSyntax/check(_:refusingDuplicateKeys:)`` says what `refusingDuplicateKeys` adds).
+    public static func parse(_ text: String, refusingDuplicateKeys: Bool = false) throws(JSONSyntax.Problem) -> JSONValue {
+        try JSONSyntax.check(text, refusingDuplicateKeys: refusingDuplicateKeys)
         do {
             return try JSONDecoder().decode(Decoded.self, from: Data(text.utf8)).value
         } catch {

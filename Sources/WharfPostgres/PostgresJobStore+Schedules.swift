@@ -8,15 +8,23 @@ extension PostgresJobStore: ScheduleStore {
         var schedules: [DueSchedule] = []
         for row in rows {
             now = row.0
-            // The table's checks hold for these (name, kind, queue, ranges); the expression and
-            // zone are checked by the firer, which records what it cannot read.
-            let definition = ScheduleDefinition(
-                unchecked: row.1, expression: row.2, timeZone: row.3, kind: JobKind(unchecked: row.4), queue: QueueName(unchecked: row.5),
-                payload: JobPayload(unchecked: row.6), priority: Priority(unchecked: Int(row.7)), maxAttempts: Int(row.8),
-                missed: MissedTickPolicy(rawValue: row.9) ?? .latest, catchUpLimit: Int(row.10))
+            let definition = Self.definition(row.1, row.2, row.3, row.4, row.5, row.6, row.7, row.8, row.9, row.10)
             schedules.append(DueSchedule(definition: definition, lastTick: row.11, anchor: row.12))
         }
         return (now, schedules)
+    }
+
+    /// A definition read back from its columns (``ScheduleColumns/definition``). The table's
+    /// checks hold for these (name, kind, queue, ranges); the expression and zone are checked
+    /// by the firer, which records what it cannot read.
+    static func definition(
+        _ name: String, _ expression: String, _ timeZone: String, _ kind: String, _ queue: String, _ payload: String, _ priority: Int16,
+        _ maxAttempts: Int32, _ missed: String, _ catchUpLimit: Int32
+    ) -> ScheduleDefinition {
+        ScheduleDefinition(
+            unchecked: name, expression: expression, timeZone: timeZone, kind: JobKind(unchecked: kind), queue: QueueName(unchecked: queue),
+            payload: JobPayload(unchecked: payload), priority: Priority(unchecked: Int(priority)), maxAttempts: Int(maxAttempts),
+            missed: MissedTickPolicy(rawValue: missed) ?? .latest, catchUpLimit: Int(catchUpLimit))
     }
 
     public func fire(_ firings: [ScheduleFiring]) async throws -> [FiredSchedule] {
@@ -63,5 +71,47 @@ extension PostgresJobStore: ScheduleStore {
             statement.catchUpLimits.append(Int32(clamping: definition.catchUpLimit))
         }
         return try await run("sync config schedules", statement)
+    }
+}
+
+extension PostgresJobStore: ScheduleAdministration {
+    public func schedules() async throws -> [ScheduleStatus] {
+        try await run("list schedules", ScheduleStatusList(name: "")).map(Self.status)
+    }
+
+    public func schedule(named name: String) async throws -> ScheduleStatus? {
+        // '' would list every schedule; no schedule has that name.
+        if name.isEmpty { return nil }
+        return try await run("show schedule", ScheduleStatusList(name: name)).first.map(Self.status)
+    }
+
+    public func defineSchedule(_ definition: ScheduleDefinition, source: String) async throws -> ScheduleDefineOutcome {
+        let statement = ScheduleDefine(
+            name: definition.name, expression: definition.expression, timeZone: definition.timeZone, kind: definition.kind.rawValue,
+            queue: definition.queue.rawValue, payload: definition.payload.json, priority: Int16(definition.priority.rawValue),
+            maxAttempts: Int32(clamping: definition.maxAttempts), missed: definition.missed.rawValue,
+            catchUpLimit: Int32(clamping: definition.catchUpLimit), source: source)
+        let (existing, written) = try await run("define schedule", statement).first ?? (nil, false)
+        if written { return existing == nil ? .created : .replaced }
+        return .ownedByConfig(source: existing ?? "config")
+    }
+
+    public func setSchedulePaused(_ name: String, paused: Bool) async throws -> Bool {
+        try await !run(paused ? "pause schedule" : "resume schedule", ScheduleSetPaused(name: name, paused: paused)).isEmpty
+    }
+
+    public func triggerSchedule(_ name: String) async throws -> JobID? {
+        try await run("trigger schedule", ScheduleTrigger(name: name)).first.map(JobID.init)
+    }
+
+    public func removeSchedule(_ name: String) async throws -> String? {
+        try await run("remove schedule", ScheduleRemove(name: name)).first
+    }
+
+    static func status(_ row: ScheduleStatusList.Row) -> ScheduleStatus {
+        ScheduleStatus(
+            definition: definition(row.0, row.1, row.2, row.3, row.4, row.5, row.6, row.7, row.8, row.9), source: row.10, paused: row.11,
+            lastTick: row.12, nextTick: row.13, lastJob: row.14.map { (JobID($0), row.15) }, lastLagSeconds: row.16, lastError: row.17,
+            createdAt: row.18, updatedAt: row.19)
     }
 }

@@ -42,6 +42,13 @@ public struct WorkerConfiguration: Sendable, Equatable {
     public var completionBatchSize: Int = defaultCompletionBatchSize
     /// Retry policies by kind and queue.
     public var retry: RetryPolicies = RetryPolicies()
+    /// The cron schedules this process defines, synced at startup as the schedules of
+    /// `deployment` (added, updated, and those no longer listed removed); `nil` leaves them as
+    /// they are. Schedules of another source or deployment are never touched.
+    public var schedules: [ScheduleDefinition]?
+    /// Names the set `schedules` belongs to, so two services sharing a database keep theirs
+    /// apart. Default "default".
+    public var deployment: String = defaultDeployment
 
     public static let defaultLeaseTTL: Duration = .seconds(30)
     public static let defaultHeartbeatInterval: Duration = .seconds(10)
@@ -51,6 +58,7 @@ public struct WorkerConfiguration: Sendable, Equatable {
     public static let defaultStoreCallTimeout: Duration = .seconds(15)
     public static let defaultRetention: Duration = .seconds(86_400)
     public static let defaultCompletionBatchSize = 500
+    public static let defaultDeployment = "default"
 
     public init(workerID: WorkerID, queues: [QueueSettings]) {
         self.workerID = workerID
@@ -90,6 +98,11 @@ public struct WorkerConfiguration: Sendable, Equatable {
         if let retention, retention < .seconds(1) { problems.append("retention: \(retention) is below the 1s minimum (use \"forever\" to keep finished jobs)") }
         if storeCallTimeout < .milliseconds(100) { problems.append("store_call_timeout: \(storeCallTimeout) is below the 100ms minimum") }
         if !(1...10_000).contains(completionBatchSize) { problems.append("completion_batch_size: \(completionBatchSize) is out of range 1-10000") }
+        do { try ScheduleDefinition.checkDeployment(deployment) } catch { problems.append("deployment: \(error)") }
+        var names = Set<String>()
+        for schedule in schedules ?? [] where !names.insert(schedule.name).inserted {
+            problems.append("schedules.\(schedule.name): defined twice; schedule names are unique")
+        }
         return problems
     }
 }

@@ -57,3 +57,16 @@ struct EnqueueDeduplicationTests {
         #expect(mapping == [0, 1, 0, 2, 3, 3])
     }
 }
+
+@Suite("Duplicate member names")
+struct JSONDuplicateKeyTests {
+    @Test("refused where asked, with the place, in nested objects too; allowed by default, as JSON allows them")
+    func duplicateKeys() throws {
+        #expect {
+            try JSONSyntax.check(#"{"a": 1, "a": 2}"#, refusingDuplicateKeys: true)
+        } throws: { "\($0)" == "line 1, column 10: the member name \"a\" appears twice in this object; keep one" }
+        #expect(throws: JSONSyntax.Problem.self) { try JSONSyntax.check(#"{"x": {"b": 1, "c": 2, "b": 3}}"#, refusingDuplicateKeys: true) }
+        try JSONSyntax.check(#"{"a": {"a": 1}, "b": [{"a": 1}, {"a": 2}]}"#, refusingDuplicateKeys: true)
+        try JSONSyntax.check(#"{"a": 1, "a": 2}"#)
+    }
+}

@@ -49,6 +49,8 @@ struct SQLDocsDriftTests {
             QueueSetPaused.self, QueuePausedList.self, QueueCountsGet.self,
             // ScheduleSQL.swift
             ScheduleDueList.self, ScheduleFire.self, ScheduleSyncConfig.self,
+            // ScheduleAdminSQL.swift
+            ScheduleStatusList.self, ScheduleDefine.self, ScheduleSetPaused.self, ScheduleTrigger.self, ScheduleRemove.self,
         ]
     }
 

@@ -27,14 +27,20 @@ public struct CronSchedule: Sendable, Equatable {
 
     /// Parses both; an unknown zone is refused with its name.
     public init(_ text: String, timeZone name: String) throws(ValidationError) {
-        guard let zone = TimeZone(identifier: name) else {
-            throw ValidationError(field: "time zone", value: name, rule: "is not in the tz database", hint: "e.g. UTC, Europe/Berlin, America/New_York")
-        }
+        let zone = try Self.zone(named: name)
         let expression = try CronExpression(text)
         guard CronSchedule(expression, timeZone: zone).next(after: Date(timeIntervalSince1970: 946_684_800)) != nil else {
             throw ValidationError(field: "cron expression \"\(expression.text)\"", value: expression.text, rule: "never fires (a day that does not exist, such as February 30)")
         }
         self.init(expression, timeZone: zone)
+    }
+
+    /// The tz database's zone of that name, or a refusal naming it.
+    public static func zone(named name: String) throws(ValidationError) -> TimeZone {
+        guard let zone = TimeZone(identifier: name) else {
+            throw ValidationError(field: "time zone", value: name, rule: "is not in the tz database", hint: "e.g. UTC, Europe/Berlin, America/New_York")
+        }
+        return zone
     }
 
     /// The first tick strictly after `instant` (whole seconds), or `nil` if there is none within

@@ -16,13 +16,23 @@ public struct ScheduleDefinition: Sendable, Equatable {
 
     public static let defaultCatchUpLimit = 100
 
+    /// 1-128 letters, digits and `_ . : -` (the table's schedules_name_valid).
+    public static func checkName(_ name: String) throws(ValidationError) {
+        try NameRules.check(name, field: "schedule name", maxLength: 128, extra: ["_", ".", ":", "-"])
+    }
+
+    /// A deployment name, as it appears in a config schedule's source (`config:<deployment>`).
+    public static func checkDeployment(_ name: String) throws(ValidationError) {
+        try NameRules.check(name, field: "deployment", maxLength: 64, extra: ["_", ".", "-"])
+    }
+
     /// Checks the name, the expression and the zone (each refusal names what was wrong).
     public init(
         name: String, expression: String, timeZone: String = "UTC", kind: JobKind, queue: QueueName = .default,
         payload: JobPayload = .empty, priority: Priority = .default, maxAttempts: Int = EnqueueOptions.defaultMaxAttempts,
         missed: MissedTickPolicy = .latest, catchUpLimit: Int = defaultCatchUpLimit
     ) throws(ValidationError) {
-        try NameRules.check(name, field: "schedule name", maxLength: 128, extra: ["_", ".", ":", "-"])
+        try Self.checkName(name)
         _ = try CronSchedule(expression, timeZone: timeZone)
         guard (1...1000).contains(maxAttempts) else {
             throw ValidationError(field: "schedule \(name) max_attempts", value: "\(maxAttempts)", rule: "must be from 1 to 1000")

@@ -4,7 +4,7 @@ public import WharfCore
 
 /// The ports the admin API and the dashboard use: the operators' side only, so no route can
 /// claim or complete a job. `PostgresJobStore` implements them all.
-public typealias AdminStore = JobEnqueuer & JobAdministration & DeadLetterStore & MonitoringReader & QueueControl
+public typealias AdminStore = JobEnqueuer & JobAdministration & DeadLetterStore & MonitoringReader & QueueControl & ScheduleAdministration
 
 /// The bearer token that guards the API's actions. Compared in constant time.
 public struct APIToken: Sendable {

@@ -35,6 +35,7 @@ struct AdminAPI: Sendable {
         api.delete("dead-jobs/:id") { request, context in try await purgeDead(request, context) }
         api.post("queues/:queue/pause") { request, context in try await setPaused(request, context, true) }
         api.post("queues/:queue/resume") { request, context in try await setPaused(request, context, false) }
+        registerSchedules(on: api)
     }
 
     // MARK: Reads

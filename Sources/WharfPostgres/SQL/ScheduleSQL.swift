@@ -4,13 +4,31 @@ import PostgresNIO
 // Statements on `schedules`: the leader's due read, the firing (the exactly-once step), and
 // the sync of a config file's schedules. docs/sql.md walks through them.
 
+/// Column lists the schedule statements share.
+enum ScheduleColumns {
+    /// An upsert's update: the new definition, last_tick kept (past ticks do not fire again),
+    /// next_tick cleared so the leader evaluates the new definition.
+    static let redefine = """
+        expression = EXCLUDED.expression, time_zone = EXCLUDED.time_zone, kind = EXCLUDED.kind, queue = EXCLUDED.queue,
+                        payload = EXCLUDED.payload, priority = EXCLUDED.priority, max_attempts = EXCLUDED.max_attempts,
+                        missed = EXCLUDED.missed, catch_up_limit = EXCLUDED.catch_up_limit,
+                        next_tick = NULL, last_error = NULL, updated_at = now()
+        """
+    /// The definition's columns, in the order ``PostgresJobStore/definition(_:_:_:_:_:_:_:_:_:_:)`` reads them.
+    static let definition = definition(of: "")
+    static let qualifiedDefinition = definition(of: "s.")
+    private static func definition(of prefix: String) -> String {
+        ["name", "expression", "time_zone", "kind", "queue", "payload::text", "priority", "max_attempts", "missed", "catch_up_limit"]
+            .map { prefix + $0 }.joined(separator: ", ")
+    }
+}
+
 /// Schedules due at the database's clock, or never evaluated, oldest due first.
 struct ScheduleDueList: LimitStatement {
     // Served by schedules_due_idx (next_tick NULLS FIRST, WHERE NOT paused). now() comes with
     // every row: the leader plans ticks on the database's clock, not its own.
     static let sql = """
-        SELECT now(), name, expression, time_zone, kind, queue, payload::text, priority, max_attempts, missed,
-               catch_up_limit, last_tick, anchor
+        SELECT now(), \(ScheduleColumns.definition), last_tick, anchor
         FROM schedules
         WHERE NOT paused AND (next_tick IS NULL OR next_tick <= now())
         ORDER BY next_tick NULLS FIRST
@@ -117,11 +135,7 @@ struct ScheduleSyncConfig: PostgresPreparedStatement {
             SELECT i.name, i.expression, i.time_zone, i.kind, i.queue, i.payload::jsonb, i.priority, i.max_attempts, i.missed,
                    i.catch_up_limit, $11
             FROM input AS i WHERE i.name NOT IN (SELECT name FROM taken)
-            ON CONFLICT (name) DO UPDATE SET
-                expression = EXCLUDED.expression, time_zone = EXCLUDED.time_zone, kind = EXCLUDED.kind, queue = EXCLUDED.queue,
-                payload = EXCLUDED.payload, priority = EXCLUDED.priority, max_attempts = EXCLUDED.max_attempts,
-                missed = EXCLUDED.missed, catch_up_limit = EXCLUDED.catch_up_limit,
-                next_tick = NULL, last_error = NULL, updated_at = now()
+            ON CONFLICT (name) DO UPDATE SET \(ScheduleColumns.redefine)
             WHERE s.source = EXCLUDED.source
             RETURNING s.name
         ),

@@ -1,5 +1,5 @@
 import Logging
-public import WharfCore
+import WharfCore
 
 /// One kind of periodic housekeeping that only the maintenance leader runs (River's queue
 /// maintainer services, Oban's plugins): rescuing expired leases, pruning stale workers and
