@@ -43,6 +43,9 @@ struct ObservabilityTests {
         let cancelled = try await db.store.enqueue([try request("ok", queue: "backlog")])[0].id
         _ = try await db.store.cancel(cancelled)
         try await db.store.setPaused(try QueueName("held"), paused: true)
+        // A yearly schedule with a tick due (its anchor a year back), onto the queue nobody serves.
+        _ = try await db.query("SELECT schedule('yearly-report', '0 0 1 1 *', 'ok', queue => 'backlog')")
+        _ = try await db.query("UPDATE schedules SET anchor = now() - interval '1 year 1 day' WHERE name = 'yearly-report'")
     }
 
     @Test("/metrics passes promtool and has the expected series; the dashboard's numbers match the database; /readyz turns 503 on SIGTERM")
@@ -63,16 +66,19 @@ struct ObservabilityTests {
                     "WHARF_API_TOKEN": "observability-test-token-0123",
                 ])
             try await withProcesses([worker]) {
-                try await expectEventually("jobs settled: 5 completed, 2 dead, 2 running", timeout: .seconds(30)) {
+                try await expectEventually("jobs settled: 5 completed, 2 dead, 2 running, the schedule fired", timeout: .seconds(30)) {
                     let completed = try await count(db, "SELECT count(*) FROM jobs WHERE state = 'completed'")
                     let dead = try await count(db, "SELECT count(*) FROM dead_jobs")
                     let running = try await count(db, "SELECT count(*) FROM jobs WHERE state = 'running'")
-                    return completed == 5 && dead == 2 && running == 2
+                    let fired = try await count(db, "SELECT count(*) FROM schedules WHERE last_job_id IS NOT NULL")
+                    return completed == 5 && dead == 2 && running == 2 && fired == 1
                 }
                 // The sampler reads every 5 s: wait until it has seen the settled state.
                 try await expectEventually("the sampler caught up", timeout: .seconds(20)) {
                     let (status, body) = try await httpGet("\(base)/api/v1/queues")
-                    return status == 200 && String(decoding: body, as: UTF8.self).contains(#""dead":2"#)
+                    let queues = (try? JSONSerialization.jsonObject(with: body) as? [String: Any])?["queues"] as? [[String: Any]] ?? []
+                    let backlog = queues.first { $0["queue"] as? String == "backlog" }
+                    return status == 200 && String(decoding: body, as: UTF8.self).contains(#""dead":2"#) && backlog?["available"] as? Int == 4
                 }
 
                 // /metrics: valid for promtool, with the series that matter.
@@ -89,7 +95,9 @@ struct ObservabilityTests {
                     (#"wharf_jobs_dead_lettered_total{queue="default",kind="broken"}"#, 2),
                     (#"wharf_job_run_duration_seconds_count{queue="default",kind="ok"}"#, 5),
                     (#"wharf_job_wait_duration_seconds_count{queue="default",kind="ok"}"#, 5),
-                    (#"wharf_queue_jobs{queue="backlog",state="available"}"#, 3),
+                    // Three enqueued, one from the schedule's tick.
+                    (#"wharf_queue_jobs{queue="backlog",state="available"}"#, 4),
+                    ("wharf_schedule_ticks_fired_total", 1),
                     (#"wharf_queue_jobs{queue="default",state="scheduled"}"#, 1),
                     (#"wharf_queue_jobs{queue="slow",state="running"}"#, 2),
                     (#"wharf_queue_jobs{queue="slow",state="available"}"#, 1),
@@ -104,9 +112,11 @@ struct ObservabilityTests {
                     #expect(metricSample(metrics, series) == value, "\(series) in:\n\(metrics.split(separator: "\n").filter { !$0.hasPrefix("#") }.prefix(200).joined(separator: "\n"))")
                 }
                 #expect((metricSample(metrics, #"wharf_queue_oldest_available_age_seconds{queue="backlog"}"#) ?? 0) > 0)
+                #expect(metricSample(metrics, #"wharf_queue_oldest_available_age_seconds{queue="default"}"#) == 0, "nothing is due in default")
                 #expect(!metrics.contains("job_id"), "no per-job labels")
 
                 // The dashboard in a real browser: its numbers are the database's.
+                let scheduleJob = try await count(db, "SELECT last_job_id FROM schedules")
                 let dom = await ExternalTool.run([
                     chromium, "--headless", "--no-sandbox", "--disable-gpu", "--virtual-time-budget=10000", "--dump-dom", "\(base)/",
                 ])
@@ -128,6 +138,8 @@ struct ObservabilityTests {
                 #expect(dom.output.contains(#"data-queue="held""#) && dom.output.contains("paused"))
                 #expect(dom.output.contains("no customer 17"), "recent failures show the error")
                 #expect(dom.output.contains("data-worker="), "the worker is listed")
+                let scheduleRow = dom.output.range(of: #"data-schedule="yearly-report""#).map { String(dom.output[$0.upperBound...].prefix(2000)) } ?? ""
+                #expect(scheduleRow.contains(#"href="/jobs/\#(scheduleJob)""#) && scheduleRow.contains(">available<"), "the schedule panel: \(scheduleRow)")
                 let screenshot = try artifactPath("dashboard.png")
                 let shot = await ExternalTool.run([
                     chromium, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--virtual-time-budget=10000",

@@ -93,6 +93,7 @@ enum EmbeddedDashboard {
     const rate = (r) => (r >= 100 ? r.toFixed(0) : r >= 10 ? r.toFixed(1) : r.toFixed(2));
     const pct = (failed, completed) => (failed + completed > 0 ? ((100 * failed) / (failed + completed)).toFixed(1) + "%" : "0%");
     const ago = (iso) => (iso ? dur(Math.max(0, (Date.now() - Date.parse(iso)) / 1000)) + " ago" : "–");
+    const until = (iso) => { if (!iso) return "–"; const s = (Date.parse(iso) - Date.now()) / 1000; return s >= 0 ? "in " + dur(s) : dur(-s) + " ago"; };
     function notice(text) { const n = $("#notice"); n.textContent = text; n.style.display = "block"; setTimeout(() => (n.style.display = "none"), 4000); }
 
     async function getJSON(path) {
@@ -220,6 +221,28 @@ enum EmbeddedDashboard {
         ${rows ? `<table><tr><th>Job</th><th>Queue</th><th>Kind</th><th class="num">Attempts</th><th>Reason</th><th>Died</th><th>Last error</th><th></th></tr>${rows}</table>` : '<p class="muted">The dead-letter table is empty.</p>'}`;
     }
 
+    function renderSchedules(data) {
+      const rows = data.schedules.map((s) => `<tr data-schedule="${esc(s.name)}">
+          <td><b>${esc(s.name)}</b> ${s.paused ? '<span class="badge paused">paused</span>' : ""}${s.last_error ? ' <span class="badge dead" title="' + esc(s.last_error) + '">error</span>' : ""}</td>
+          <td class="mono">${esc(s.cron)}<br><span class="muted">${esc(s.time_zone)} · missed: ${esc(s.missed)}</span></td>
+          <td>${esc(s.kind)}<br><span class="muted">${esc(s.queue)}</span></td>
+          <td class="nowrap" data-field="next" title="${esc(s.next_tick ?? "")}">${s.paused ? "paused" : until(s.next_tick)}</td>
+          <td class="nowrap" data-field="last" title="${esc(s.last_tick ?? "")}">${s.last_tick ? until(s.last_tick) : "never"}</td>
+          <td data-field="last-job">${s.last_job_id ? `<a href="/jobs/${s.last_job_id}">#${s.last_job_id}</a> <span class="badge ${esc(s.last_job_state ?? "")}">${esc(s.last_job_state ?? "pruned")}</span>` : "–"}</td>
+          <td class="num" data-field="lag">${dur(s.last_lag_seconds)}</td>
+          <td class="muted">${esc(s.source)}</td>
+          <td class="nowrap"><button data-schedule-pause="${esc(s.name)}" data-paused="${s.paused}">${s.paused ? "Resume" : "Pause"}</button>
+            <button data-trigger="${esc(s.name)}">Run now</button></td></tr>`).join("");
+      $("#schedules").innerHTML = `<h2>Schedules <span class="badge">${data.schedules.length}</span></h2>
+        ${rows ? `<table><tr><th>Schedule</th><th>Cron</th><th>Kind · queue</th><th>Next run</th><th>Last run</th><th>Last job</th>
+          <th class="num" title="From the tick to its job's enqueue">Lag</th><th>Source</th><th></th></tr>${rows}</table>`
+          : '<p class="muted">No schedules. Define them in the worker config (<code>schedules</code>), with <code>wharf.schedule(...)</code> or PUT /api/v1/schedules/NAME.</p>'}`;
+    }
+
+    async function refreshSchedules() {
+      try { renderSchedules(await getJSON("/api/v1/schedules")); } catch (error) { $("#schedules").innerHTML = `<p class="err">${esc(error.message)}</p>`; }
+    }
+
     async function refresh() {
       try { renderOverview(await getJSON("/api/v1/overview")); }
       catch (error) { $("#status").innerHTML = `<span class="dot bad"></span>${esc(error.message)}`; }
@@ -237,8 +260,10 @@ enum EmbeddedDashboard {
       else if (b.dataset.retryAll && confirm("Retry every dead job?")) done = await act("POST", "/api/v1/dead-jobs/retry", { all: true });
       else if (b.dataset.purgeAll && confirm("Delete every dead job for good?")) done = await act("POST", "/api/v1/dead-jobs/purge", { all: true });
       else if (b.dataset.pause) done = await act("POST", `/api/v1/queues/${encodeURIComponent(b.dataset.pause)}/${b.dataset.paused === "true" ? "resume" : "pause"}`);
+      else if (b.dataset.schedulePause) done = await act("POST", `/api/v1/schedules/${encodeURIComponent(b.dataset.schedulePause)}/${b.dataset.paused === "true" ? "resume" : "pause"}`);
+      else if (b.dataset.trigger && confirm(`Enqueue a job of schedule ${b.dataset.trigger} now?`)) done = await act("POST", `/api/v1/schedules/${encodeURIComponent(b.dataset.trigger)}/trigger`);
       else if (b.dataset.cancel) done = await act("POST", `/api/v1/jobs/${b.dataset.cancel}/cancel`);
-      if (done) { notice("Done"); if (location.pathname.startsWith("/jobs/")) showJob(); else { refresh(); refreshDead(); } }
+      if (done) { notice("Done"); if (location.pathname.startsWith("/jobs/")) showJob(); else { refresh(); refreshDead(); refreshSchedules(); } }
     });
 
     async function showJob() {
@@ -268,9 +293,9 @@ enum EmbeddedDashboard {
     if (location.pathname.startsWith("/jobs/")) {
       showJob();
     } else {
-      $("#app").innerHTML = '<div id="overview"><p class="muted">Loading…</p></div><section id="dead"></section>';
-      refresh(); refreshDead();
-      setInterval(refresh, 2000); setInterval(refreshDead, 5000);
+      $("#app").innerHTML = '<div id="overview"><p class="muted">Loading…</p></div><section id="schedules"></section><section id="dead"></section>';
+      refresh(); refreshDead(); refreshSchedules();
+      setInterval(refresh, 2000); setInterval(refreshDead, 5000); setInterval(refreshSchedules, 5000);
     }
     """####
 }

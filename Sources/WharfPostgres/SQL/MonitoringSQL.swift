@@ -13,14 +13,16 @@ struct QueueOverviewGet: PostgresPreparedStatement {
     // are counted from dead_jobs_queue_id_idx. The age is a difference of epochs in float8,
     // not of timestamps: `now() - '-infinity'` raises "cannot subtract infinite timestamps",
     // and one such row (written around the checks) must not fail every queue's figures. Ages
-    // are capped at 1e12 s (about 31,700 years), so the value is always finite.
+    // are capped at 1e12 s (about 31,700 years), so the value is always finite; the CASE keeps
+    // it NULL when nothing is due (least() ignores a NULL and would answer 1e12).
     static let sql = """
         WITH avail AS (
             SELECT queue,
                    count(*) FILTER (WHERE run_at <= now()) AS available,
                    count(*) FILTER (WHERE run_at > now()) AS scheduled,
-                   least(extract(epoch FROM now())::float8
-                         - extract(epoch FROM min(run_at) FILTER (WHERE run_at <= now()))::float8, 1e12) AS oldest
+                   CASE WHEN count(*) FILTER (WHERE run_at <= now()) > 0
+                        THEN least(extract(epoch FROM now())::float8
+                                   - extract(epoch FROM min(run_at) FILTER (WHERE run_at <= now()))::float8, 1e12) END AS oldest
             FROM jobs WHERE state = 'available' GROUP BY queue
         ),
         run AS (SELECT queue, count(*) AS running FROM jobs WHERE state = 'running' GROUP BY queue),
