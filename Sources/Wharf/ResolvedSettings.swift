@@ -102,6 +102,7 @@ public struct ResolvedSettings: Sendable {
         }
         if let value = count(.completionBatchSize) { configuration.completionBatchSize = value }
         if let value = text(.deployment) { configuration.deployment = value }
+        if let value = count(.maxSnoozes) { configuration.maxSnoozes = value }
         return configuration
     }
 }

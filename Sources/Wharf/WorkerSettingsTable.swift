@@ -48,6 +48,10 @@ public enum WorkerSettings {
             kind: .count(1...10_000), unit: "jobs", defaultText: "`\(WorkerConfiguration.defaultCompletionBatchSize)`",
             help: "Most completions written in one statement"),
         WorkerSetting(
+            id: .maxSnoozes, name: "snooze cap", flag: nil, environment: "WHARF_MAX_SNOOZES", fileKey: "max_snoozes",
+            kind: .count(1...100_000), unit: "snoozes", defaultText: "`\(WorkerConfiguration.defaultMaxSnoozes)`",
+            help: "Most snoozes per job; the next one counts as a failed attempt"),
+        WorkerSetting(
             id: .poolSize, name: "pool size", flag: "pool-size", environment: "WHARF_POOL_SIZE", fileKey: nil, kind: .count(1...1000),
             unit: "connections", defaultText: "queues + 3, min 4; + 2 with HTTP", help: "Most database connections"),
         WorkerSetting(

@@ -119,7 +119,9 @@ struct Verification {
         }
         if events.last?.2 != row.state { return "ends in \(events.last?.2 ?? "?") but the job is \(row.state)" }
         let count = { (name: String) in events.filter { $0.0 == name }.count }
-        if count("claimed") - count("released") != row.attempt { return "\(count("claimed")) claims, \(count("released")) releases, attempt \(row.attempt)" }
+        // A release and a snooze each give the claim's attempt back.
+        let givenBack = count("released") + count("snoozed")
+        if count("claimed") - givenBack != row.attempt { return "\(count("claimed")) claims, \(givenBack) releases and snoozes, attempt \(row.attempt)" }
         if count("failed") + count("lease_expired") + count("dead_lettered") != row.errorCount {
             return "\(row.errorCount) errors for \(count("failed") + count("lease_expired") + count("dead_lettered")) failed attempts"
         }

@@ -15,6 +15,8 @@ public enum JobEvent: String, Sendable, CaseIterable, Codable {
     case leaseExpired = "lease_expired"
     /// A worker shutting down handed the job back without using an attempt: running → available.
     case released
+    /// The handler said "not yet": running → available later, without using an attempt.
+    case snoozed
     /// An operator cancelled the job: available/running → cancelled.
     case cancelled
     /// An operator moved a dead job back into the queue: dead letters → available.
@@ -93,6 +95,7 @@ public enum JobStateMachine {
             case (.deadLettered, .state(.running)): .dead
             case (.leaseExpired, .state(.running)): .state(.available)
             case (.released, .state(.running)): .state(.available)
+            case (.snoozed, .state(.running)): .state(.available)
             case (.cancelled, .state(.available)), (.cancelled, .state(.running)): .state(.cancelled)
             case (.retriedFromDead, .dead): .state(.available)
             default: nil

@@ -16,6 +16,7 @@ import SystemPackage
 /// | 0 | success |
 /// | 75 (EX_TEMPFAIL) | retry later (a failed attempt, with backoff) |
 /// | 65 (EX_DATAERR) | permanent failure: dead-lettered at once |
+/// | 79 | snooze: run again later without using an attempt; the delay is the last line of standard error if it reads as one (`30`, `30s`, `5m`), else 60 s |
 /// | anything else, or killed by a signal | failed attempt, retried while attempts remain |
 ///
 /// The command does not inherit the worker's environment, which holds its secrets
@@ -51,6 +52,9 @@ public struct ExecHandler: JobHandler {
 
     public static let retryExitCode: Int32 = 75
     public static let permanentFailureExitCode: Int32 = 65
+    /// Outside sysexits(3)'s 64-78, so no tool exits with it by accident.
+    public static let snoozeExitCode: Int32 = 79
+    public static let defaultSnooze: Duration = .seconds(60)
     /// How much of standard error is kept for the error text.
     public static let stderrTailBytes = 4096
 
@@ -79,6 +83,14 @@ public struct ExecHandler: JobHandler {
             throw error
         }
         return descriptor
+    }
+
+    /// The delay a snoozing command asked for: its last line of standard error as a duration or
+    /// a number of seconds, else ``defaultSnooze``.
+    static func snoozeDelay(_ stderrTail: String) -> Duration {
+        guard let line = stderrTail.split(whereSeparator: \.isNewline).last?.trimmingCharacters(in: .whitespaces) else { return defaultSnooze }
+        let text = line.allSatisfy(\.isNumber) ? line + "s" : line
+        return (try? DurationParsing.parse(text, field: "snooze delay")) ?? defaultSnooze
     }
 
     struct PayloadFileError: Error, CustomStringConvertible {
@@ -132,6 +144,8 @@ public struct ExecHandler: JobHandler {
             return .retry(after: nil, reason: describe("exited with 75 (retry later)"))
         case .exited(Self.permanentFailureExitCode):
             return .permanentFailure(describe("exited with 65 (permanent failure)"))
+        case .exited(Self.snoozeExitCode):
+            return .snooze(for: Self.snoozeDelay(stderrTail))
         case .exited(let code):
             return .failure(describe("exited with \(code)"))
         case .signaled(let signal):

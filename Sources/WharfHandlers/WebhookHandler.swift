@@ -10,7 +10,7 @@ public import WharfCore
 ///
 /// Headers: `Content-Type: application/json`, `Idempotency-Key` (stable across attempts),
 /// `Wharf-Job-Id`, `Wharf-Job-Kind`, `Wharf-Attempt`, and, with a secret, `Wharf-Signature`
-/// (see ``WebhookSignature``). Responses: 2xx success; 408, 429 and 5xx retry (honouring
+/// (see ``WebhookSignature``). Responses: 2xx success; 425 snooze (no attempt used, `Retry-After` or 60 s); 408, 429 and 5xx retry (honouring
 /// `Retry-After`); other 4xx permanent failure; timeouts and connection errors retry.
 public struct WebhookHandler: JobHandler {
     public var url: String
@@ -21,6 +21,9 @@ public struct WebhookHandler: JobHandler {
 
     /// Longest response-body excerpt kept in an error text.
     public static let bodyExcerptBytes = 512
+    /// 425 Too Early: the receiver's "not yet" (a snooze; `Retry-After` gives the delay, 60 s
+    /// without one).
+    public static let snoozeStatus: UInt = 425
 
     public init(url: String, secret: Secret?, headers: [String: String] = [:], client: HTTPClient = .shared) {
         self.url = url
@@ -60,6 +63,10 @@ public struct WebhookHandler: JobHandler {
         switch status {
         case 200..<300:
             return .success
+        case Self.snoozeStatus:
+            // "Too Early": not yet, without using an attempt; Retry-After gives the delay.
+            let delay = response.headers.first(name: "Retry-After").flatMap { Self.parseRetryAfter($0) } ?? ExecHandler.defaultSnooze
+            return .snooze(for: delay)
         case 408, 429, 500..<600:
             let retryAfter = response.headers.first(name: "Retry-After").flatMap { Self.parseRetryAfter($0) }
             return .retry(after: retryAfter, reason: summary)

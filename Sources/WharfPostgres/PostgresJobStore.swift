@@ -190,6 +190,13 @@ extension PostgresJobStore: WorkerJobStore {
         return rows.isEmpty ? .leaseLost : .applied
     }
 
+    public func snooze(_ ref: ClaimRef, for delay: Duration, maxSnoozes: Int) async throws -> SnoozeResult {
+        let statement = JobSnooze(
+            id: ref.id.rawValue, token: ref.token.rawValue, delayMicros: delay.wharfMicroseconds, max: Int64(maxSnoozes))
+        guard let (before, written) = try await run("snooze", statement).first else { return .leaseLost }
+        return written ? .snoozed(count: Int(before) + 1) : .capReached(Int(before))
+    }
+
     public func release(_ refs: [ClaimRef]) async throws -> [FencedOutcome] {
         if refs.isEmpty { return [] }
         let released = try await run("release", JobReleaseMany(ids: refs.map(\.id.rawValue), tokens: refs.map(\.token.rawValue)))

@@ -9,6 +9,8 @@ struct JobExecutor: Sendable {
     let workerID: WorkerID
     let deadlines: JobDeadlines
     let logger: Logger
+    /// Snoozes a job may take before a snooze counts as a failed attempt.
+    var maxSnoozes = WorkerConfiguration.defaultMaxSnoozes
 
     /// How long a handler that lost the race (timeout, lost lease, shutdown) may take to
     /// return after its cancellation before the worker stops waiting for it: 10 s.
@@ -52,6 +54,12 @@ struct JobExecutor: Sendable {
             return failed(job, .error, .transient(message))
         case .finished(.retry(let after, let reason)):
             return failed(job, .error, .transient(reason, retryAfter: after))
+        case .finished(.snooze(let delay)):
+            // Kept to the accepted run_at range, like a retry delay.
+            let bounded = min(max(delay, .zero), DurationParsing.maximum)
+            let capped = failed(job, .error, .transient("snoozed \(maxSnoozes) times, the most a job may (max_snoozes); counted as a failed attempt"))
+            guard case .fail(let failure, let decision, let reason) = capped else { return capped }
+            return .snooze(delay: bounded, max: maxSnoozes, capped: (failure, decision, reason))
         case .finished(.permanentFailure(let message)):
             return failed(job, .permanent, .permanent(message))
         case .threw(let description):

@@ -14,6 +14,9 @@ public enum HandlerOutcome: Sendable, Equatable {
     case permanentFailure(String)
     /// This attempt failed: retried with backoff while attempts remain.
     case failure(String)
+    /// Not yet: run again after `for` without using an attempt (the job's history records each
+    /// snooze). After `max_snoozes` snoozes it counts as a failed attempt instead.
+    case snooze(for: Duration)
 }
 
 /// What a handler knows about the run it is doing.

@@ -8,6 +8,9 @@ enum PendingOutcome: Sendable {
     case fail(Failure, FailureDecision, FailureReason)
     /// Handed back on shutdown: no attempt used.
     case release
+    /// The handler's "not yet": back after `delay`, no attempt used, at most `max` times; past
+    /// that, `capped` is written instead.
+    case snooze(delay: Duration, max: Int, capped: (Failure, FailureDecision, FailureReason))
 }
 
 /// Holds finished jobs' outcomes until they are written, and writes them in batches: all
@@ -105,8 +108,14 @@ final class OutcomeBuffer: Sendable {
                 written.formUnion(chunk.map(\.ref))
             }
             for item in taken {
-                guard case .fail(let failure, let decision, _) = item.outcome else { continue }
-                record(item, await confirmed(item, try await store.fail(item.ref, failure: failure, decision: decision)))
+                switch item.outcome {
+                case .fail(let failure, let decision, _):
+                    record(item, await confirmed(item, try await store.fail(item.ref, failure: failure, decision: decision)))
+                case .snooze(let delay, let max, let capped):
+                    try await snooze(item, delay: delay, max: max, capped: capped)
+                case .complete, .release:
+                    continue
+                }
                 written.insert(item.ref)
             }
             return true
@@ -118,6 +127,20 @@ final class OutcomeBuffer: Sendable {
             ])
             items.withLock { $0.insert(contentsOf: unwritten, at: 0) }
             return false
+        }
+    }
+
+    /// Writes a snooze; at the cap, the failed attempt it turns into.
+    private func snooze(_ item: Item, delay: Duration, max: Int, capped: (Failure, FailureDecision, FailureReason)) async throws {
+        switch try await store.snooze(item.ref, for: delay, maxSnoozes: max) {
+        case .snoozed(let count):
+            record(item, .applied, snoozes: count)
+        case .leaseLost:
+            record(item, await confirmed(item, .leaseLost))
+        case .capReached:
+            var failing = item
+            failing.outcome = .fail(capped.0, capped.1, capped.2)
+            record(failing, await confirmed(failing, try await store.fail(item.ref, failure: capped.0, decision: capped.1)))
         }
     }
 
@@ -134,6 +157,7 @@ final class OutcomeBuffer: Sendable {
         switch item.outcome {
         case .complete: landed = job.state == .completed && event == .succeeded && last.attempt == item.job.attempt
         case .release: landed = event == .released && last.attempt == item.job.attempt - 1
+        case .snooze: landed = event == .snoozed && last.attempt == item.job.attempt - 1
         case .fail(_, .retry, _): landed = event == .failedWillRetry && last.attempt == item.job.attempt
         case .fail(_, .deadLetter, _): landed = false  // the row moved to dead_jobs: job(id) found nothing
         }
@@ -141,7 +165,7 @@ final class OutcomeBuffer: Sendable {
     }
 
     /// Counts the state change and logs it.
-    private func record(_ item: Item, _ result: FencedOutcome) {
+    private func record(_ item: Item, _ result: FencedOutcome, snoozes: Int? = nil) {
         let job = item.job
         guard result == .applied else {
             RuntimeMetrics.leaseLost(job)
@@ -154,6 +178,8 @@ final class OutcomeBuffer: Sendable {
             tally.record(job.queue, completed: 1)
         case .release:
             RuntimeMetrics.released(job)
+        case .snooze:
+            RuntimeMetrics.snoozed(job)
         case .fail(_, let decision, let reason):
             let dead = if case .deadLetter = decision { true } else { false }
             RuntimeMetrics.failed(job.queue, job.kind, reason: reason, deadLettered: dead)
@@ -169,6 +195,10 @@ final class OutcomeBuffer: Sendable {
             (message, to) = ("Job completed", "completed")
         case .release:
             (message, to) = ("Job released", "available")
+        case .snooze(let delay, let max, _):
+            metadata["snooze.delay"] = "\(delay)"
+            metadata["snooze.count"] = "\(snoozes.map(String.init) ?? "?") of \(max)"
+            (message, to) = ("Job snoozed", "available")
         case .fail(let failure, .retry(let delay), let reason):
             metadata["error.message"] = "\(failure.message)"
             metadata["error.class"] = "\(reason.rawValue)"

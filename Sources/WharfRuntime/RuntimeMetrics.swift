@@ -41,6 +41,7 @@ public enum RuntimeMetrics {
 
     static func completed(_ job: Job) { count(MetricCatalog.jobsCompleted, job.queue, job.kind) }
     static func released(_ job: Job) { count(MetricCatalog.jobsReleased, job.queue, job.kind) }
+    static func snoozed(_ job: Job) { count(MetricCatalog.jobsSnoozed, job.queue, job.kind) }
     static func leaseLost(_ job: Job) { count(MetricCatalog.jobsLeaseLost, job.queue, job.kind) }
 
     static func failed(_ queue: QueueName, _ kind: JobKind, reason: FailureReason, deadLettered: Bool) {

@@ -54,6 +54,10 @@ struct TimeLimitedPorts: WorkerJobStore, WorkerRegistry, LeaderLock {
     func fail(_ ref: ClaimRef, failure: Failure, decision: FailureDecision) async throws -> FencedOutcome {
         try await withTimeLimit(timeout, "fail") { [store] in try await store.fail(ref, failure: failure, decision: decision) }
     }
+    func snooze(_ ref: ClaimRef, for delay: Duration, maxSnoozes: Int) async throws -> SnoozeResult {
+        try await withTimeLimit(timeout, "snooze") { [store] in try await store.snooze(ref, for: delay, maxSnoozes: maxSnoozes) }
+    }
+
     func release(_ refs: [ClaimRef]) async throws -> [FencedOutcome] {
         try await withTimeLimit(timeout, "release") { [store] in try await store.release(refs) }
     }

@@ -46,6 +46,9 @@ public struct WorkerConfiguration: Sendable, Equatable {
     /// `deployment` (added, updated, and those no longer listed removed); `nil` leaves them as
     /// they are. Schedules of another source or deployment are never touched.
     public var schedules: [ScheduleDefinition]?
+    /// Snoozes a job may take (``HandlerOutcome/snooze(for:)``); the next one counts as a failed
+    /// attempt, so a handler cannot put a job off forever. Default 100.
+    public var maxSnoozes: Int = defaultMaxSnoozes
     /// Names the set `schedules` belongs to, so two services sharing a database keep theirs
     /// apart. Default "default".
     public var deployment: String = defaultDeployment
@@ -59,6 +62,7 @@ public struct WorkerConfiguration: Sendable, Equatable {
     public static let defaultRetention: Duration = .seconds(86_400)
     public static let defaultCompletionBatchSize = 500
     public static let defaultDeployment = "default"
+    public static let defaultMaxSnoozes = 100
 
     public init(workerID: WorkerID, queues: [QueueSettings]) {
         self.workerID = workerID
@@ -98,6 +102,7 @@ public struct WorkerConfiguration: Sendable, Equatable {
         if let retention, retention < .seconds(1) { problems.append("retention: \(retention) is below the 1s minimum (use \"forever\" to keep finished jobs)") }
         if storeCallTimeout < .milliseconds(100) { problems.append("store_call_timeout: \(storeCallTimeout) is below the 100ms minimum") }
         if !(1...10_000).contains(completionBatchSize) { problems.append("completion_batch_size: \(completionBatchSize) is out of range 1-10000") }
+        if !(1...100_000).contains(maxSnoozes) { problems.append("max_snoozes: \(maxSnoozes) is out of range 1-100000") }
         do { try ScheduleDefinition.checkDeployment(deployment) } catch { problems.append("deployment: \(error)") }
         var names = Set<String>()
         for schedule in schedules ?? [] where !names.insert(schedule.name).inserted {

@@ -68,7 +68,9 @@ public struct WorkerService: Service {
         let tally = ActivityTally()
         let outcomes = OutcomeBuffer(store: store, batchSize: configuration.completionBatchSize, workerID: worker.id, tally: tally, logger: logger)
         let deadlines = JobDeadlines()
-        let executor = JobExecutor(handlers: handlers, retry: configuration.retry, workerID: worker.id, deadlines: deadlines, logger: logger)
+        let executor = JobExecutor(
+            handlers: handlers, retry: configuration.retry, workerID: worker.id, deadlines: deadlines, logger: logger,
+            maxSnoozes: configuration.maxSnoozes)
         let producers = configuration.queues.map { settings in
             QueueProducer(
                 settings: settings, configuration: configuration, store: store, running: running, executor: executor,

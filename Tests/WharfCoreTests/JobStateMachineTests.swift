@@ -12,6 +12,7 @@ struct JobStateMachineTests {
         (.deadLettered, .state(.running), .dead),
         (.leaseExpired, .state(.running), .state(.available)),
         (.released, .state(.running), .state(.available)),
+        (.snoozed, .state(.running), .state(.available)),
         (.cancelled, .state(.available), .state(.cancelled)),
         (.cancelled, .state(.running), .state(.cancelled)),
         (.retriedFromDead, .dead, .state(.available)),

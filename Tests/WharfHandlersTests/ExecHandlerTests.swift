@@ -67,6 +67,14 @@ struct ExecHandlerTests {
         }
     }
 
+    @Test(
+        "exit 79 snoozes: the last stderr line is the delay when it reads as one, else 60 s",
+        arguments: [("echo checking >&2; echo 45s >&2", 45), ("echo 90 >&2", 90), ("echo 'not ready' >&2", 60), ("true", 60)])
+    func exitSnoozes(script: String, seconds: Int) async throws {
+        let outcome = try await ExecHandler(command: ["/bin/sh", "-c", "\(script); exit 79"]).handle(context())
+        #expect(outcome == .snooze(for: .seconds(seconds)))
+    }
+
     @Test("a command that exits without reading a large payload is fine")
     func unreadLargePayload() async throws {
         let big = "\"" + String(repeating: "x", count: 500_000) + "\""

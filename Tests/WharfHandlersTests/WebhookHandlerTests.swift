@@ -102,6 +102,15 @@ struct WebhookHandlerTests {
         }
     }
 
+    @Test("425 Too Early snoozes for its Retry-After, or 60 s without one")
+    func tooEarlySnoozes() async throws {
+        let receiver = try await Receiver.start(secret: "x")
+        defer { receiver.stop() }
+        let base = "http://127.0.0.1:\(receiver.port)/status/425"
+        #expect(try await WebhookHandler(url: base + "?retry_after=7", secret: nil).handle(context()) == .snooze(for: .seconds(7)))
+        #expect(try await WebhookHandler(url: base, secret: nil).handle(context()) == .snooze(for: .seconds(60)))
+    }
+
     @Test("an unreachable receiver is a retryable failure")
     func unreachableIsFailure() async throws {
         let port = try unusedLoopbackPort()

@@ -35,7 +35,7 @@ struct SQLDocsDriftTests {
         [
             // JobSQL.swift
             JobInsertMany.self, JobClaim.self, JobCompleteMany.self, JobFailRetry.self, JobFailDead.self,
-            JobReleaseMany.self, LeaseExtendMany.self, JobReclaimExpired.self, JobPruneFinished.self,
+            JobReleaseMany.self, JobSnooze.self, LeaseExtendMany.self, JobReclaimExpired.self, JobPruneFinished.self,
             // JobAdminSQL.swift
             JobGet.self, JobCancel.self, JobGetActiveByUniqueKey.self,
             // DeadJobSQL.swift

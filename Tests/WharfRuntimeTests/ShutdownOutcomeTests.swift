@@ -44,6 +44,9 @@ struct CommitThenPauseStore: WorkerJobStore {
         try await base.fail(ref, failure: failure, decision: decision)
     }
     func release(_ refs: [ClaimRef]) async throws -> [FencedOutcome] { try await base.release(refs) }
+    func snooze(_ ref: ClaimRef, for delay: Duration, maxSnoozes: Int) async throws -> SnoozeResult {
+        try await base.snooze(ref, for: delay, maxSnoozes: maxSnoozes)
+    }
     func extendLeases(_ refs: [ClaimRef], ttl: Duration) async throws -> Set<ClaimRef> { try await base.extendLeases(refs, ttl: ttl) }
     func reclaimExpired(limit: Int) async throws -> ReclaimResult { try await base.reclaimExpired(limit: limit) }
     func pruneFinished(olderThan retention: Duration, limit: Int) async throws -> Int {

@@ -44,6 +44,8 @@ public enum MetricCatalog {
         help: "Jobs cancelled through this process's HTTP API.")
     public static let jobsReleased = MetricDescriptor("wharf_jobs_released_total", .counter, labels: jobLabels,
         help: "Running jobs handed back without using an attempt at shutdown.")
+    public static let jobsSnoozed = MetricDescriptor("wharf_jobs_snoozed_total", .counter, labels: jobLabels,
+        help: "Runs whose handler said \"not yet\": put back for later without using an attempt.")
     public static let jobsLeaseLost = MetricDescriptor("wharf_jobs_lease_lost_total", .counter, labels: jobLabels,
         help: "Job results discarded because the run had lost its lease (another worker took the job over).")
     public static let deadJobsRetried = MetricDescriptor("wharf_dead_jobs_retried_total", .counter, labels: ["queue"],
@@ -85,7 +87,7 @@ public enum MetricCatalog {
 
     public static let all: [MetricDescriptor] = [
         jobsEnqueued, jobsInserted, jobsStarted, jobsCompleted, jobsFailed, jobsRetried, jobsDeadLettered, jobsReclaimed,
-        jobsCancelled, jobsReleased, jobsLeaseLost, deadJobsRetried, jobRunDuration, jobWaitDuration, queueJobs,
+        jobsCancelled, jobsReleased, jobsSnoozed, jobsLeaseLost, deadJobsRetried, jobRunDuration, jobWaitDuration, queueJobs,
         queueOldestAge, queuePaused, deadJobs, workersAlive, workerRunningJobs, workerConcurrency, dbPoolConnections,
         storeCallDuration, storeErrors, sampleDuration, scheduleTicksFired, scheduleTicksMissed, scheduleLag, buildInfo,
     ]

@@ -19,6 +19,15 @@ public enum FencedOutcome: Equatable, Sendable {
     case leaseLost
 }
 
+/// What a snooze did.
+public enum SnoozeResult: Equatable, Sendable {
+    /// Put back; this was its `count`-th snooze.
+    case snoozed(count: Int)
+    /// It has snoozed this many times, the cap: nothing was written.
+    case capReached(Int)
+    case leaseLost
+}
+
 /// What one pass of expired-lease reclaiming did.
 public struct ReclaimResult: Equatable, Sendable {
     /// Jobs made available again for another attempt.
@@ -70,6 +79,10 @@ public protocol WorkerJobStore: JobLookup {
     /// Records a failed attempt of a claimed job and carries out `decision` (retry after a delay,
     /// or move to dead letters), only if the job still carries the lease.
     func fail(_ ref: ClaimRef, failure: Failure, decision: FailureDecision) async throws -> FencedOutcome
+
+    /// Puts a claimed job back to run after `delay` without using an attempt (the handler's
+    /// "not yet"), unless it has snoozed `maxSnoozes` times already; fenced.
+    func snooze(_ ref: ClaimRef, for delay: Duration, maxSnoozes: Int) async throws -> SnoozeResult
 
     /// Gives claimed jobs back without using an attempt (graceful shutdown).
     func release(_ refs: [ClaimRef]) async throws -> [FencedOutcome]

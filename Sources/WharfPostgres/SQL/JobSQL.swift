@@ -207,6 +207,48 @@ struct JobFailRetry: PostgresPreparedStatement {
     }
 }
 
+/// Puts a claimed job back for later without using an attempt: the handler said "not yet"
+/// (fenced, and only while the job has snoozed fewer than `max` times).
+struct JobSnooze: PostgresPreparedStatement {
+    // attempt - 1 undoes the claim's increment, as a release does. The snoozes so far are the
+    // history's 'snoozed' entries (no column to keep in step; the cap bounds the count). The
+    // row is locked first so the count and the update see the same history. No row back: the
+    // lease is lost; a row with false: the cap is reached and nothing was written.
+    static let sql = """
+        WITH target AS (
+            SELECT j.id, (SELECT count(*) FROM jsonb_array_elements(j.history) AS e WHERE e->>'event' = 'snoozed') AS snoozes
+            FROM jobs AS j
+            WHERE j.id = $1 AND j.lease_token = $2 AND j.state = 'running'
+            FOR UPDATE
+        ),
+        snoozed AS (
+            UPDATE jobs AS j SET
+                state = 'available',
+                attempt = j.attempt - 1,
+                run_at = now() + $3::bigint * interval '1 microsecond',
+                lease_owner = NULL, lease_token = NULL, lease_expires_at = NULL,
+                history = j.history || history_entry('snoozed', 'running', 'available', j.attempt - 1, j.lease_owner)
+            FROM target AS t
+            WHERE j.id = t.id AND t.snoozes < $4
+            RETURNING j.id
+        )
+        SELECT t.snoozes, EXISTS (SELECT 1 FROM snoozed) FROM target AS t
+        """
+    typealias Row = (Int64, Bool)
+
+    var id: Int64
+    var token: Int64
+    var delayMicros: Int64
+    var max: Int64
+
+    func makeBindings() throws -> PostgresBindings {
+        var b = PostgresBindings(capacity: 4)
+        b.append(id); b.append(token); b.append(delayMicros); b.append(max)
+        return b
+    }
+    func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Row.self) }
+}
+
 /// Records a failed attempt and moves the job to the dead-letter table (fenced), atomically.
 struct JobFailDead: PostgresPreparedStatement {
     // One statement: the DELETE and the INSERT fed by its RETURNING commit or fail together,
