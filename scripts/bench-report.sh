@@ -18,6 +18,7 @@ rss_load=$(( $(get rss_load_c1000_kb) / 1024 ))
 ratio=$(pct_num "$(get drain_ratio)")
 xmin_cost=$(pct_num "$(get xmin_cost)")
 scale_ratio=$(pct_num "$(get scale_ratio)")
+cron_ratio=$(pct_num "$(get cron_drain_ratio)")
 recovery_default_target=32; recovery_short_target=7
 
 table=$(cat <<TABLE
@@ -42,6 +43,9 @@ table=$(cat <<TABLE
 | \`/api/v1/overview\` (the dashboard's request) at that size | $(get overview_ms) ms | | |
 | drain with a held xmin (${xmin} s) vs without | $(get xmin_with) vs $(get xmin_without) jobs/s (cost $(get xmin_cost)) | cost ≤ 25% | $(check "$xmin_cost" "<=" 25) |
 | dead tuples in \`jobs\` after the drain, with / without the held xmin | $(get dead_tuples_with) / $(get dead_tuples_without) | | |
+| cron: tick to enqueue with 10,000 schedules due every minute, p50 / p99 | $(get cron_lag_p50_ms) / $(get cron_lag_p99_ms) ms | p99 ≤ 1,000 ms | $(check "$(get cron_lag_p99_ms)" "<=" 1000) |
+| cron: the leader's pass over those 10,000 due schedules (first insert to last) | $(get cron_pass_ms) ms | | |
+| drain while 100 every-second schedules fire ($(get cron_drain_jobs) ticks enqueued meanwhile) vs without | $(get cron_drain_with) vs $(get cron_drain_without) jobs/s ($(get cron_drain_ratio)) | within 10% (≥ 90%) | $(check "$cron_ratio" ">=" 90) |
 | RSS of an idle \`wharf worker\` (HTTP side on) / a worker under full load (1 × 1000) | ${rss_idle} / ${rss_load} MiB | idle ≤ 30 MB | $(check "$rss_idle" "<=" 30) |
 TABLE
 )

@@ -284,6 +284,28 @@ sleep 6
 put sample_ms "$(curl -s "http://127.0.0.1:$port/metrics" | awk '/^wharf_monitoring_sample_duration_seconds / { printf "%.2f", $2 * 1000 }')"
 stop_workers
 
+echo "bench: cron schedules (10,000 due every minute; 100 every second during a drain)" >&2
+reset_jobs
+q "INSERT INTO wharf.schedules (name, expression, kind, queue, source) SELECT 'minutely-' || g, '* * * * *', 'noop', 'cron', 'sql' FROM generate_series(1, 10000) g" >/dev/null
+# The leader serves an idle queue, so it takes no part in the drains below; the ticks' jobs go
+# to 'cron', which nobody serves, and stay there to be measured.
+worker cron-leader "cronidle=1"
+until [ "$(q "SELECT count(*) >= 10000 FROM wharf.jobs WHERE queue = 'cron'")" = "t" ]; do sleep 0.5; done
+# The first whole minute's ticks: from the tick (in the unique key) to the job's insert.
+first_tick="(SELECT min(substring(unique_key from ':([0-9]{4}-.*)$')::timestamptz) FROM wharf.jobs WHERE queue = 'cron')"
+cron_lag() { q "SELECT round((percentile_cont($1) WITHIN GROUP (ORDER BY extract(epoch FROM created_at - $first_tick)) * 1000)::numeric, 1) FROM wharf.jobs WHERE queue = 'cron' AND substring(unique_key from ':([0-9]{4}-.*)$')::timestamptz = $first_tick"; }
+put cron_lag_p50_ms "$(cron_lag 0.5)"
+put cron_lag_p99_ms "$(cron_lag 0.99)"
+put cron_pass_ms "$(q "SELECT round((extract(epoch FROM max(created_at) - min(created_at)) * 1000)::numeric, 0) FROM wharf.jobs WHERE queue = 'cron' AND substring(unique_key from ':([0-9]{4}-.*)$')::timestamptz = $first_tick")"
+q "DELETE FROM wharf.schedules" >/dev/null; q "DELETE FROM wharf.jobs WHERE queue = 'cron'" >/dev/null
+put cron_drain_without "$(best_of_two "$best_procs" "$best_conc" nocron)"
+q "INSERT INTO wharf.schedules (name, expression, kind, queue, source) SELECT 'secondly-' || g, '* * * * * *', 'noop', 'cron', 'sql' FROM generate_series(1, 100) g" >/dev/null
+put cron_drain_with "$(best_of_two "$best_procs" "$best_conc" cron)"
+put cron_drain_jobs "$(q "SELECT count(*) FROM wharf.jobs WHERE queue = 'cron'")"
+put cron_drain_ratio "$(awk -v a="$(get cron_drain_with)" -v b="$(get cron_drain_without)" 'BEGIN { printf "%.0f%%", 100 * a / b }')"
+q "DELETE FROM wharf.schedules" >/dev/null
+stop_workers
+
 echo "bench: done" >&2
 # Kept so the report can be re-rendered without re-measuring:
 #   scripts/bench-report.sh .build/bench-results.txt docs/benchmarks.md N SCALE XMIN_S

@@ -25,7 +25,9 @@ public enum RuntimeMetrics {
         seconds(MetricCatalog.scheduleLag, [], lag)
     }
 
-    static func scheduleMissed(_ ticks: Int) { Counter(label: MetricCatalog.scheduleTicksMissed.name).increment(by: ticks) }
+    static func scheduleMissed(_ ticks: Int, policy: MissedTickPolicy) {
+        Counter(label: MetricCatalog.scheduleTicksMissed.name, dimensions: [("policy", policy.rawValue)]).increment(by: ticks)
+    }
 
     static func started(_ job: Job) {
         count(MetricCatalog.jobsStarted, job.queue, job.kind)

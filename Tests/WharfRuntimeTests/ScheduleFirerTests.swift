@@ -59,6 +59,20 @@ struct ScheduleFirerTests {
         }
     }
 
+    @Test("one pass fires every due schedule, batch after batch, not one batch a pass")
+    func onePassFiresAllBatches() async throws {
+        try await withTestDatabase { db in
+            let count = ScheduleFirer.batchSize * 2 + 100
+            _ = try await db.query(PostgresQuery(unsafeSQL: """
+                INSERT INTO schedules (name, expression, kind, source, anchor)
+                SELECT 'many-' || g, '0 0 1 1 *', 'report', 'sql', now() - interval '1 year 1 day' FROM generate_series(1, \(count)) g
+                """))
+            let fired = try await ScheduleFirer(store: db.store, logger: db.logger).runOnce()
+            #expect(fired.count == count && fired.allSatisfy { $0.jobs.count == 1 })
+            #expect(try await db.scalar("SELECT count(*) FROM jobs WHERE unique_key LIKE 'cron:many-%'", as: Int64.self) == Int64(count))
+        }
+    }
+
     @Test("a schedule written around the checks is recorded as unreadable and left unfired; the others still fire")
     func unreadableScheduleIsRecorded() async throws {
         try await withTestDatabase { db in

@@ -78,8 +78,8 @@ public enum MetricCatalog {
         help: "Duration of the last sampling of queue figures from the database.")
     public static let scheduleTicksFired = MetricDescriptor("wharf_schedule_ticks_fired_total", .counter,
         help: "Cron ticks enqueued as jobs by this process while it led maintenance.")
-    public static let scheduleTicksMissed = MetricDescriptor("wharf_schedule_ticks_missed_total", .counter,
-        help: "Cron ticks that fell due and were not run (the missed-tick policy or the catch-up limit left them out).")
+    public static let scheduleTicksMissed = MetricDescriptor("wharf_schedule_ticks_missed_total", .counter, labels: ["policy"],
+        help: "Cron ticks that fell due and were not run, by the schedule's missed-tick policy (skip and latest leave them out; all, beyond its catch-up limit).")
     public static let scheduleLag = MetricDescriptor("wharf_schedule_lag_seconds", .histogram, buckets: jobSecondsBuckets,
         help: "From a cron tick to its job's insert, per fired tick.")
     public static let buildInfo = MetricDescriptor("wharf_build_info", .gauge, labels: ["version"],

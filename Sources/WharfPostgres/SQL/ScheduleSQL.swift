@@ -46,7 +46,9 @@ struct ScheduleFire: PostgresPreparedStatement {
     // on the row lock, then finds last_tick moved and matches nothing, so it inserts nothing.
     // A tick's job carries the unique key cron:<name>:<tick>, a second fence while it is active.
     // Job ids are drawn up front (`fires` is materialized: nextval is volatile) so the same
-    // UPDATE can record the last job's id; a row cannot be updated twice in one statement.
+    // UPDATE can record the last job's id (`last_fire`, one row per schedule, joined: a
+    // subquery per row cost a third of the statement at 500 schedules); a row cannot be
+    // updated twice in one statement.
     // A missing next tick (an expression that cannot be read, or never fires again) is stored
     // as 'infinity': not due, and out of the leader's way until the schedule is redefined.
     static let sql = """
@@ -59,14 +61,17 @@ struct ScheduleFire: PostgresPreparedStatement {
             SELECT nextval('jobs_id_seq') AS id, f.name, f.tick, f.ord
             FROM unnest($9::text[], $10::timestamptz[]) WITH ORDINALITY AS f(name, tick, ord)
         ),
+        last_fire AS (
+            SELECT DISTINCT ON (name) name, id FROM fires ORDER BY name, tick DESC
+        ),
         advanced AS (
             UPDATE schedules AS s SET
                 last_tick = CASE WHEN i.has_last THEN i.last_tick ELSE s.last_tick END,
                 next_tick = CASE WHEN i.has_next THEN i.next_tick ELSE 'infinity' END,
                 last_error = nullif(i.error, ''),
-                last_job_id = coalesce((SELECT f.id FROM fires AS f WHERE f.name = s.name ORDER BY f.tick DESC LIMIT 1), s.last_job_id),
+                last_job_id = coalesce(lf.id, s.last_job_id),
                 updated_at = now()
-            FROM input AS i
+            FROM input AS i LEFT JOIN last_fire AS lf ON lf.name = i.name
             WHERE s.name = i.name AND NOT s.paused
               AND CASE WHEN i.has_expected THEN s.last_tick = i.expected ELSE s.last_tick IS NULL END
             RETURNING s.name, s.kind, s.queue, s.payload, s.priority, s.max_attempts

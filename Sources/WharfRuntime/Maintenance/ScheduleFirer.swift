@@ -13,7 +13,7 @@ public struct ScheduleFirer: MaintenanceTask {
     public let interval: Duration
     public var name: String { "schedule firer" }
     /// Schedules read and fired per statement.
-    public static let batchSize = 500
+    public static let batchSize = 1000
 
     public init(store: any ScheduleStore, interval: Duration = .seconds(1), timeout: Duration = WorkerConfiguration.defaultStoreCallTimeout, logger: Logger) {
         self.store = store
@@ -22,17 +22,41 @@ public struct ScheduleFirer: MaintenanceTask {
         self.logger = logger
     }
 
-    /// What one pass fired.
+    /// Batches one pass fires at most: 10,000 schedules due at once fire in one pass (10
+    /// statements), not one batch a second; the bound keeps a pass from running unbounded.
+    public static let batchesPerPass = 40
+
+    /// What one pass fired: batch after batch while a full one came back.
     public func runOnce() async throws -> [FiredSchedule] {
+        var fired: [FiredSchedule] = []
+        for _ in 0..<Self.batchesPerPass {
+            let (batch, read) = try await fireBatch()
+            fired += batch
+            if read < Self.batchSize { break }
+        }
+        return fired
+    }
+
+    /// Reads up to a batch of due schedules and fires them; returns what fired and how many
+    /// were read.
+    private func fireBatch() async throws -> (fired: [FiredSchedule], read: Int) {
         let (now, due) = try await withTimeLimit(timeout, "list due schedules") { [store] in try await store.dueSchedules(limit: Self.batchSize) }
-        if due.isEmpty { return [] }
+        if due.isEmpty { return ([], 0) }
         var firings: [ScheduleFiring] = []
         var plans: [String: TickPlan] = [:]
+        var policies: [String: MissedTickPolicy] = [:]
+        // Schedules made together share their expression and their last tick: each distinct
+        // expression is parsed once a batch, and each distinct plan computed once.
+        var parsedCache: [String: Result<CronSchedule, ValidationError>] = [:]
+        var planCache: [PlanKey: TickPlan] = [:]
         for schedule in due {
             let definition = schedule.definition
             let parsed: CronSchedule
+            let key = definition.timeZone + "\u{0}" + definition.expression
             do {
-                parsed = try CronSchedule(definition.expression, timeZone: definition.timeZone)
+                let result = parsedCache[key] ?? Result { () throws(ValidationError) in try CronSchedule(definition.expression, timeZone: definition.timeZone) }
+                parsedCache[key] = result
+                parsed = try result.get()
             } catch {
                 // A row written around the checks: record why, fire nothing, leave it be.
                 logger.warning("Schedule cannot be evaluated", metadata: ["schedule.name": "\(definition.name)", "error.message": "\(error)"])
@@ -41,9 +65,12 @@ public struct ScheduleFirer: MaintenanceTask {
                     error: "\(error)"))
                 continue
             }
-            let plan = TickPlanner.plan(
-                parsed, policy: definition.missed, catchUpLimit: definition.catchUpLimit, since: schedule.lastTick ?? schedule.anchor, now: now)
+            let since = schedule.lastTick ?? schedule.anchor
+            let planKey = PlanKey(schedule: key, policy: definition.missed, catchUpLimit: definition.catchUpLimit, since: since)
+            let plan = planCache[planKey] ?? TickPlanner.plan(parsed, policy: definition.missed, catchUpLimit: definition.catchUpLimit, since: since, now: now)
+            planCache[planKey] = plan
             plans[definition.name] = plan
+            policies[definition.name] = definition.missed
             firings.append(ScheduleFiring(
                 name: definition.name, expectedLastTick: schedule.lastTick, lastTick: plan.lastTick ?? schedule.lastTick,
                 nextTick: plan.nextTick, ticks: plan.fire))
@@ -59,13 +86,22 @@ public struct ScheduleFirer: MaintenanceTask {
                 ])
             }
             if plan.missed > 0 {
-                RuntimeMetrics.scheduleMissed(plan.missed)
+                RuntimeMetrics.scheduleMissed(plan.missed, policy: policies[result.name] ?? .latest)
                 logger.notice("Schedule ticks missed", metadata: [
                     "schedule.name": "\(result.name)", "schedule.missed": "\(plan.missedAtLeast ? "at least " : "")\(plan.missed)",
                     "schedule.last_tick": "\(plan.lastTick.map { Timestamps.describe($0, fractionalSeconds: false) } ?? "-")",
                 ])
             }
         }
-        return fired
+        return (fired, due.count)
     }
+}
+
+/// What a tick plan depends on besides the pass's clock.
+private struct PlanKey: Hashable {
+    /// The zone and the expression.
+    var schedule: String
+    var policy: MissedTickPolicy
+    var catchUpLimit: Int
+    var since: Date
 }
