@@ -104,13 +104,13 @@ struct ScheduleProcessTests {
                 if name == "down-all" {
                     #expect(ticks == Array((anchor + 1)...last), "\(name): every second, the downtime's included")
                 } else {
-                    // From the first tick fired (the worker's start was itself a short downtime) every
-                    // second to the stop; then one job for the downtime, at its newest tick; then
-                    // every second again.
-                    let start = try #require(ticks.first)
+                    // One job for the downtime, at its newest tick, and none for the ticks before it.
+                    // Outside the downtime these policies may also leave out a tick when a loaded
+                    // box makes the leader more than a second late (that is what they do), so only
+                    // the downtime is exact here; TickPlannerTests pin the rest on a logical clock.
                     let resumed = try #require(ticks.first { $0 > stop }, "\(name): nothing fired after the restart")
                     #expect(resumed >= stop + 10, "\(name): the first tick after the restart is the newest missed one")
-                    #expect(ticks == Array(start...stop) + Array(resumed...last), "\(name): \(ticks)")
+                    #expect(ticks.filter { $0 > stop && $0 < resumed }.isEmpty && ticks.last == last && ticks.contains(stop), "\(name): \(ticks)")
                 }
             }
         }

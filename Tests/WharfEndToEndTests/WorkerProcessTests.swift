@@ -16,7 +16,11 @@ struct WorkerProcessTests {
                 _ = try await db.store.enqueue(Array(sinkJobs(total, ms: 1)[chunk..<chunk + 1000]))
             }
             let workers = try (0..<3).map { i in
-                try WorkerProcess("WharfTestWorker", environment: workerEnvironment(db, id: "w\(i)", queues: "default=\(4 + 2 * i)"))
+                // A lease long enough for a loaded CI box: with the default 2 s, a CI run shared
+                // with a benchmark lost leases and ran jobs twice. Nothing here waits for one to expire.
+                try WorkerProcess("WharfTestWorker", environment: workerEnvironment(db, id: "w\(i)", queues: "default=\(4 + 2 * i)", extra: [
+                    "WHARF_LEASE_TTL": "15s", "WHARF_HEARTBEAT_INTERVAL": "2s",
+                ]))
             }
             try await withProcesses(workers) {
                 try await expectEventually("all jobs completed", timeout: .seconds(120)) {
