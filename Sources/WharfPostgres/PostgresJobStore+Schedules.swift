@@ -65,7 +65,7 @@ extension PostgresJobStore: ScheduleStore {
             statement.kinds.append(definition.kind.rawValue)
             statement.queues.append(definition.queue.rawValue)
             statement.payloads.append(definition.payload.json)
-            statement.priorities.append(Int16(definition.priority.rawValue))
+            statement.priorities.append(Int16(definition.priority.rawValue))  // safe: a Priority is 0-9
             statement.maxAttempts.append(Int32(clamping: definition.maxAttempts))
             statement.missed.append(definition.missed.rawValue)
             statement.catchUpLimits.append(Int32(clamping: definition.catchUpLimit))
@@ -88,7 +88,7 @@ extension PostgresJobStore: ScheduleAdministration {
     public func defineSchedule(_ definition: ScheduleDefinition, source: String) async throws -> ScheduleDefineOutcome {
         let statement = ScheduleDefine(
             name: definition.name, expression: definition.expression, timeZone: definition.timeZone, kind: definition.kind.rawValue,
-            queue: definition.queue.rawValue, payload: definition.payload.json, priority: Int16(definition.priority.rawValue),
+            queue: definition.queue.rawValue, payload: definition.payload.json, priority: Int16(definition.priority.rawValue),  // safe: a Priority is 0-9
             maxAttempts: Int32(clamping: definition.maxAttempts), missed: definition.missed.rawValue,
             catchUpLimit: Int32(clamping: definition.catchUpLimit), source: source)
         let (existing, written) = try await run("define schedule", statement).first ?? (nil, false)

@@ -194,6 +194,7 @@ extension PostgresJobStore: WorkerJobStore {
         let statement = JobSnooze(
             id: ref.id.rawValue, token: ref.token.rawValue, delayMicros: delay.wharfMicroseconds, max: Int64(maxSnoozes))
         guard let (before, written) = try await run("snooze", statement).first else { return .leaseLost }
+        // Int64 to Int cannot trap here (64-bit), and the count stays below the 100,000 cap.
         return written ? .snoozed(count: Int(before) + 1) : .capReached(Int(before))
     }
 
