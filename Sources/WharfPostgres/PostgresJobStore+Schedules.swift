@@ -27,6 +27,11 @@ extension PostgresJobStore: ScheduleStore {
             missed: MissedTickPolicy(rawValue: missed) ?? .latest, catchUpLimit: Int(catchUpLimit))
     }
 
+    public func timeUntilNextDue() async throws -> Duration? {
+        // The statement bounds the value to 0...86,400 seconds.
+        try await run("find the next due schedule", ScheduleNextDue()).first.flatMap { $0 }.map { Duration.seconds($0) }
+    }
+
     public func fire(_ firings: [ScheduleFiring]) async throws -> [FiredSchedule] {
         if firings.isEmpty { return [] }
         var statement = ScheduleFire()

@@ -73,6 +73,23 @@ struct ScheduleFirerTests {
         }
     }
 
+    @Test("after a pass the leader learns how long until the next tick, on the database's clock: none, due now, or the wait")
+    func timeUntilNextTick() async throws {
+        try await withTestDatabase { db in
+            let firer = ScheduleFirer(store: db.store, logger: db.logger)
+            #expect(try await db.store.timeUntilNextDue() == nil, "no schedules: nothing to wake for")
+            // A daily schedule at the minute 12 hours from now (UTC), so the wait is known to
+            // within the test's own run time.
+            let target = try await db.scalar("SELECT to_char((now() + interval '12 hours') AT TIME ZONE 'UTC', 'MI HH24')", as: String.self)
+            _ = try await db.query(PostgresQuery(unsafeSQL: "SELECT schedule('daily', '\(target) * * *', 'report', missed => 'skip')"))
+            #expect(try await db.store.timeUntilNextDue() == .zero, "never evaluated: due at once")
+            let wait = try #require(try await firer.runPass())
+            #expect(wait > .seconds(11 * 3600) && wait <= .seconds(12 * 3600), "\(wait)")
+            _ = try await db.query("UPDATE schedules SET paused = true")
+            #expect(try await firer.runPass() == nil, "only paused schedules: nothing to wake for")
+        }
+    }
+
     @Test("a schedule written around the checks is recorded as unreadable and left unfired; the others still fire")
     func unreadableScheduleIsRecorded() async throws {
         try await withTestDatabase { db in

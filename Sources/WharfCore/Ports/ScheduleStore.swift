@@ -103,6 +103,9 @@ public protocol ScheduleStore: Sendable {
     /// Carries out the firings in one statement. A firing whose `expectedLastTick` no longer
     /// holds is left out of the result: another leader got there first, and nothing is written.
     func fire(_ firings: [ScheduleFiring]) async throws -> [FiredSchedule]
+    /// How long, on the database's clock, until the earliest unpaused schedule is due: zero
+    /// when one is due already (or was never evaluated), `nil` when none will ever be.
+    func timeUntilNextDue() async throws -> Duration?
     /// Makes the `config:<deployment>` schedules exactly `definitions`: creates and updates
     /// them (an update keeps the last tick), removes the ones no longer listed, and leaves
     /// schedules of any other source alone. Returns the names that another source already owns

@@ -39,6 +39,25 @@ struct ScheduleDueList: LimitStatement {
     func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Row.self) }
 }
 
+/// Seconds until the earliest unpaused schedule is due, on the database's clock, for the leader
+/// to sleep until then instead of polling.
+struct ScheduleNextDue: PostgresPreparedStatement {
+    // One step down schedules_due_idx. NULLS FIRST: a schedule never evaluated (NULL) is due now.
+    // No row, or 'infinity' (never fires again): NULL. The wait is capped at a day so the
+    // caller's conversion to a Duration is always in range.
+    static let sql = """
+        SELECT CASE WHEN next_tick IS NULL THEN 0
+                    WHEN next_tick = 'infinity' THEN NULL
+                    ELSE least(greatest(extract(epoch FROM next_tick - now()), 0), 86400)::float8 END
+        FROM schedules WHERE NOT paused
+        ORDER BY next_tick NULLS FIRST
+        LIMIT 1
+        """
+    typealias Row = Double?
+    func makeBindings() throws -> PostgresBindings { PostgresBindings() }
+    func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Double?.self) }
+}
+
 /// Fires a batch of schedules: for each whose last_tick is still the one the leader read,
 /// moves last_tick and next_tick on and inserts one job per tick, all in one statement.
 struct ScheduleFire: PostgresPreparedStatement {

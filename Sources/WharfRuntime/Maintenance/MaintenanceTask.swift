@@ -14,6 +14,17 @@ public protocol MaintenanceTask: Sendable {
     var interval: Duration { get }
     /// One pass, with what it did. Tests call this directly.
     func runOnce() async throws -> Report
+    /// One pass as the leader runs it: returns how soon the next one is worth running when that
+    /// is sooner than `interval` (the schedule firer wakes at the next tick instead of polling),
+    /// or `nil` for `interval`. By default, ``runOnce()`` and `nil`.
+    func runPass() async throws -> Duration?
+}
+
+extension MaintenanceTask {
+    public func runPass() async throws -> Duration? {
+        _ = try await runOnce()
+        return nil
+    }
 }
 
 /// Runs the maintenance tasks on one process at a time: each tick first takes or renews the
@@ -23,6 +34,7 @@ public protocol MaintenanceTask: Sendable {
 /// turn; the others still run.
 struct MaintenanceLeader: Sendable {
     static let lockName = "maintenance"
+    static let shortestWait = Duration.milliseconds(10)
     let leader: any LeaderLock
     let tasks: [any MaintenanceTask]
     let configuration: WorkerConfiguration
@@ -33,20 +45,26 @@ struct MaintenanceLeader: Sendable {
         var wasLeader = false
         var due = Array(repeating: clock.now, count: tasks.count)
         // A task with a shorter interval than the reaper's (the schedule firer, every second)
-        // sets the pace; leadership is renewed on every tick either way.
+        // sets the longest sleep; a task that knows its next pass is sooner (the firer, at the
+        // next tick) shortens it. Leadership is renewed on every wake either way.
         let tick = tasks.map(\.interval).reduce(configuration.reaperInterval, min)
         while !Task.isCancelled {
+            var leading = false
             do {
                 let isLeader = try await leader.tryAcquire(Self.lockName, holder: configuration.workerID, ttl: configuration.leaseTTL)
                 if isLeader != wasLeader {
                     logger.notice(isLeader ? "Became maintenance leader" : "No longer maintenance leader", metadata: ["worker.id": "\(configuration.workerID)"])
                     wasLeader = isLeader
                 }
+                leading = isLeader
                 if isLeader {
                     for (index, task) in tasks.enumerated() where due[index] <= clock.now {
                         due[index] = clock.now.advanced(by: task.interval)
                         do {
-                            _ = try await task.runOnce()
+                            if let sooner = try await task.runPass(), sooner < task.interval {
+                                // The floor keeps a task that keeps answering "now" from spinning.
+                                due[index] = clock.now.advanced(by: max(sooner, Self.shortestWait))
+                            }
                         } catch {
                             logger.warning("Maintenance pass failed", metadata: ["maintenance.task": "\(task.name)", "error.message": "\(String(reflecting: error))"])
                         }
@@ -55,7 +73,11 @@ struct MaintenanceLeader: Sendable {
             } catch {
                 logger.warning("Maintenance pass failed", metadata: ["error.message": "\(String(reflecting: error))"])
             }
-            do { try await Task.sleep(for: tick) } catch { break }
+            // A follower (or a leader that could not reach the database) tries again a tick
+            // later; the leader wakes for its first due task.
+            let nextTick = clock.now.advanced(by: tick)
+            let wake = leading ? min(due.min() ?? nextTick, nextTick) : nextTick
+            do { try await Task.sleep(until: wake, clock: clock) } catch { break }
         }
     }
 }

@@ -28,13 +28,25 @@ public struct ScheduleFirer: MaintenanceTask {
 
     /// What one pass fired: batch after batch while a full one came back.
     public func runOnce() async throws -> [FiredSchedule] {
+        try await pass().fired
+    }
+
+    /// A pass, then the time until the next tick of any schedule (on the database's clock), so
+    /// the leader wakes at the tick rather than up to a second after it: zero when the pass
+    /// stopped at its batch limit with more due.
+    public func runPass() async throws -> Duration? {
+        if try await pass().more { return .zero }
+        return try await withTimeLimit(timeout, "find the next due schedule") { [store] in try await store.timeUntilNextDue() }
+    }
+
+    private func pass() async throws -> (fired: [FiredSchedule], more: Bool) {
         var fired: [FiredSchedule] = []
         for _ in 0..<Self.batchesPerPass {
             let (batch, read) = try await fireBatch()
             fired += batch
-            if read < Self.batchSize { break }
+            if read < Self.batchSize { return (fired, false) }
         }
-        return fired
+        return (fired, true)
     }
 
     /// Reads up to a batch of due schedules and fires them; returns what fired and how many
