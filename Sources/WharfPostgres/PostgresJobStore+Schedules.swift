@@ -44,10 +44,14 @@ extension PostgresJobStore: ScheduleStore {
             statement.nextTicks.append(firing.nextTick ?? ScheduleFire.placeholder)
             statement.hasNext.append(firing.nextTick != nil)
             statement.errors.append(firing.error ?? "")
+            var newest: (tick: Date, position: Int32)?
             for tick in firing.ticks {
                 statement.tickNames.append(firing.name)
                 statement.ticks.append(tick)
+                // A batch fires far fewer than Int32.max ticks (1,000 schedules, each within its catch-up limit).
+                if newest.map({ tick > $0.tick }) ?? true { newest = (tick, Int32(clamping: statement.ticks.count)) }
             }
+            statement.newestFire.append(newest?.position ?? 0)
         }
         var fired: [String: FiredSchedule] = [:]
         var order: [String] = []

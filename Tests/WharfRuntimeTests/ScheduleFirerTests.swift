@@ -36,6 +36,10 @@ struct ScheduleFirerTests {
             #expect(try await Self.jobs(db, "every") == (year - 2...year).map { "cron:every:\($0)-01-01T00:00:00Z" })
             #expect(try await Self.jobs(db, "newest") == ["cron:newest:\(year)-01-01T00:00:00Z"])
             #expect(try await Self.jobs(db, "none") == [])
+            // The schedule records the job of its newest tick, whatever the order of the batch.
+            let newestJob = try await db.scalar("SELECT id FROM jobs WHERE unique_key = \("cron:every:\(year)-01-01T00:00:00Z")", as: Int64.self)
+            #expect(try await db.scalar("SELECT last_job_id FROM schedules WHERE name = 'every'", as: Int64?.self) == newestJob)
+            #expect(try await db.scalar("SELECT last_job_id FROM schedules WHERE name = 'none'", as: Int64?.self) == nil)
             // Each schedule now waits for next year: nothing is due, nothing fires again.
             #expect(try await firer.runOnce().isEmpty)
             let next = try await db.scalar("SELECT count(*) FROM schedules WHERE next_tick > now() AND last_tick IS NOT NULL", as: Int64.self)
