@@ -51,7 +51,10 @@ public enum WharfWorker {
                 }
             },
             lifecycle: lifecycle,
-            maintenance: [ScheduleFirer(store: store, timeout: configuration.storeCallTimeout, logger: logger)])
+            maintenance: [
+                ScheduleFirer(store: store, timeout: configuration.storeCallTimeout, logger: logger),
+                UniqueWindowPruner(store: store, interval: configuration.reaperInterval, timeout: configuration.storeCallTimeout, logger: logger),
+            ])
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: client)]
         if let http {
             services += httpServices(

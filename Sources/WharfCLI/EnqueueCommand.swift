@@ -9,7 +9,10 @@ struct EnqueueCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "enqueue",
         abstract: "Enqueue one job.",
-        discussion: "Prints the job id. With a unique key that an available or running job holds, prints that job's id instead and inserts nothing.")
+        discussion: """
+            Prints the job id. With a unique key that an available or running job holds (or, with --unique-for, \
+            that a job enqueued within the period holds), prints that job's id instead and inserts nothing.
+            """)
 
     @Argument(help: "The job kind, for example email.send.")
     var kind: String
@@ -35,6 +38,9 @@ struct EnqueueCommand: AsyncParsableCommand {
     @Option(name: .customLong("unique-key"), help: "At most one available or running job may hold this key.")
     var uniqueKey: String?
 
+    @Option(name: .customLong("unique-for"), help: "Hold the unique key this long from now, even after the job finished: 1h, 1d. Needs --unique-key.")
+    var uniqueFor: String?
+
     @OptionGroup var connection: ConnectionOptions
     @OptionGroup var output: OutputOptions
 
@@ -49,7 +55,7 @@ struct EnqueueCommand: AsyncParsableCommand {
             } else if result.inserted {
                 Output.line("enqueued job \(result.id) (kind \(request.kind), queue \(request.options.queue))")
             } else {
-                Output.line("job \(result.id) already holds unique key \"\(request.options.uniqueKey?.rawValue ?? "")\"; nothing enqueued")
+                Output.line("job \(result.id) already holds unique key \"\(request.options.uniqueKey?.rawValue ?? "")\"\(uniqueFor == nil ? "" : " (within its period)"); nothing enqueued")
             }
         }
     }
@@ -63,7 +69,10 @@ struct EnqueueCommand: AsyncParsableCommand {
         if let runAt { schedule = .at(try Timestamps.parse(runAt, field: "run-at")) }
         let options = try EnqueueOptions(
             queue: try QueueName(queue), priority: try Priority(priority), schedule: schedule,
-            maxAttempts: maxAttempts, uniqueKey: try uniqueKey.map { key throws(WharfCore.ValidationError) in try UniqueKey(key) })
+            maxAttempts: maxAttempts, uniqueKey: try uniqueKey.map { key throws(WharfCore.ValidationError) in try UniqueKey(key) },
+            uniqueFor: try uniqueFor.map { text throws(WharfCore.ValidationError) in
+                try DurationParsing.parse(text, field: "unique-for", range: DurationParsing.positive)
+            })
         let (json, source) = try readPayload()
         return EnqueueRequest(kind: try JobKind(kind), payload: try JobPayload(json: json, source: source), options: options)
     }

@@ -19,13 +19,17 @@ public struct EnqueueOptions: Sendable, Equatable {
     /// Attempts before the job is dead-lettered. Default 20 (the SQL function's default too).
     public var maxAttempts: Int
     public var uniqueKey: UniqueKey?
+    /// Holds `uniqueKey` for this long from the enqueue, whatever becomes of the job: a second
+    /// enqueue with the key within the period gets this job's id and inserts nothing, even after
+    /// the job finished. `nil`: the key is held only while the job is available or running.
+    public var uniqueFor: Duration?
 
     public static let defaultMaxAttempts = 20
     public static let maxAttemptsRange = 1...1000
 
     public init(
         queue: QueueName = .default, priority: Priority = .default, schedule: Schedule = .now,
-        maxAttempts: Int = defaultMaxAttempts, uniqueKey: UniqueKey? = nil
+        maxAttempts: Int = defaultMaxAttempts, uniqueKey: UniqueKey? = nil, uniqueFor: Duration? = nil
     ) throws(ValidationError) {
         guard Self.maxAttemptsRange.contains(maxAttempts) else {
             throw ValidationError(field: "max attempts", value: String(maxAttempts), rule: "must be between 1 and 1000")
@@ -41,8 +45,18 @@ public struct EnqueueOptions: Sendable, Equatable {
         case .at(let date):
             _ = try Timestamps.check(date, field: "run_at")
         }
+        if let uniqueFor {
+            guard uniqueKey != nil else {
+                throw ValidationError(field: "unique for", value: "\(uniqueFor)", rule: "needs a unique key", hint: "give the key to hold for the period as well")
+            }
+            guard DurationParsing.positive.contains(uniqueFor) else {
+                throw ValidationError(
+                    field: "unique for", value: "\(uniqueFor)",
+                    rule: uniqueFor < DurationParsing.positive.lowerBound ? "must be greater than zero" : "is longer than the \(DurationParsing.describe(DurationParsing.maximum)) limit")
+            }
+        }
         self.queue = queue; self.priority = priority; self.schedule = schedule
-        self.maxAttempts = maxAttempts; self.uniqueKey = uniqueKey
+        self.maxAttempts = maxAttempts; self.uniqueKey = uniqueKey; self.uniqueFor = uniqueFor
     }
 
     public static let `default` = try! EnqueueOptions()  // safe: every default passes validation (tested)

@@ -124,6 +124,27 @@ extension PostgresJobStore: JobEnqueuer {
     public func enqueue(_ requests: [EnqueueRequest]) async throws -> [EnqueueResult] {
         if requests.isEmpty { return [] }
         let (unique, mapping) = EnqueueRequest.deduplicated(requests)
+        let resolved = unique.contains { $0.options.uniqueFor != nil } ? try await enqueueEach(unique) : try await insertMany(unique)
+        // Later repeats of a key within the batch report the first one's job, as not inserted.
+        var seen = Set<Int>()
+        return mapping.map { index in
+            let result = resolved[index]
+            return EnqueueResult(id: result.id, inserted: result.inserted && seen.insert(index).inserted)
+        }
+    }
+
+    /// A batch with a key held over a period: each row through enqueue_job, in one statement.
+    private func enqueueEach(_ unique: [EnqueueRequest]) async throws -> [EnqueueResult] {
+        let rows = try await run("enqueue", JobEnqueueEach(unique))
+        return try rows.map { row in
+            guard let id = row.id else { throw StoreError.query(operation: "enqueue", detail: "enqueue_job returned no job id") }
+            return EnqueueResult(id: JobID(id), inserted: row.inserted)
+        }
+    }
+
+    /// A batch without periods: one multi-row insert, retried for the rows whose key changed
+    /// hands while it ran.
+    private func insertMany(_ unique: [EnqueueRequest]) async throws -> [EnqueueResult] {
         var resolved = [EnqueueResult?](repeating: nil, count: unique.count)
         var pending = Array(unique.indices)
         // ON CONFLICT sees rows committed after the statement's snapshot was taken, but the
@@ -146,13 +167,8 @@ extension PostgresJobStore: JobEnqueuer {
         guard pending.isEmpty else {
             throw StoreError.query(operation: "enqueue", detail: "a unique key kept changing hands; retry the enqueue")
         }
-        // Later repeats of a key within the batch report the first one's job, as not inserted.
-        var seen = Set<Int>()
-        return mapping.map { index in
-            // Every position was resolved above (pending is empty).
-            let result = resolved[index] ?? EnqueueResult(id: JobID(0), inserted: false)
-            return EnqueueResult(id: result.id, inserted: result.inserted && seen.insert(index).inserted)
-        }
+        // Every position was resolved above (pending is empty).
+        return resolved.map { $0 ?? EnqueueResult(id: JobID(0), inserted: false) }
     }
 
 }

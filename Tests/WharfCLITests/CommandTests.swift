@@ -67,6 +67,23 @@ struct CommandTests {
         }
     }
 
+    @Test("--unique-for holds the key after the job finished; it needs --unique-key")
+    func enqueueWithinPeriod() async throws {
+        try await withTestDatabase { db in
+            let first = await wharf(db, ["enqueue", "report.daily", "--unique-key", "daily:2026-12-03", "--unique-for", "1d"])
+            #expect(first.status == 0, "\(first.err)")
+            let claimed = try await db.store.claim(queue: .default, limit: 1, worker: WorkerID("w"), leaseTTL: .seconds(600))
+            #expect(try await db.store.complete(claimed.compactMap(\.claimRef)).count == 1)
+            let second = await wharf(db, ["enqueue", "report.daily", "--unique-key", "daily:2026-12-03", "--unique-for", "1d"])
+            #expect(second.status == 0 && second.out.contains("already holds unique key \"daily:2026-12-03\" (within its period)"), "\(second.out)")
+            let keyless = await wharf(db, ["enqueue", "report.daily", "--unique-for", "1d"])
+            #expect(keyless.status != 0 && keyless.err.contains("needs a unique key"), "\(keyless.err)")
+            let zero = await wharf(db, ["enqueue", "report.daily", "--unique-key", "z", "--unique-for", "0s"])
+            #expect(zero.status != 0 && zero.err.contains("unique-for"), "\(zero.err)")
+            #expect(try await db.store.jobs(JobFilter()).count == 1)
+        }
+    }
+
     @Test("wharf workers lists registered workers with their heartbeat")
     func workersCommand() async throws {
         try await withTestDatabase { db in

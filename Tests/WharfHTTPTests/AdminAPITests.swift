@@ -180,6 +180,9 @@ struct AdminAPITests {
                 (#"{"kind": "ok", "run_at": "tomorrow"}"#, "ISO 8601"),
                 (#"{"kind": "ok", "run_at": "2030-01-01T00:00:00Z", "delay_seconds": 5}"#, "not both"),
                 (#"{"kind": "ok", "delay_seconds": -1}"#, "delay_seconds"),
+                (#"{"kind": "ok", "unique_for_seconds": 60}"#, "needs a unique key"),
+                (#"{"kind": "ok", "unique_key": "k", "unique_for_seconds": 0}"#, "unique_for_seconds"),
+                (#"{"kind": "ok", "unique_key": "k", "unique_for_seconds": "1h"}"#, "must be a number of seconds"),
             ]
             for (body, message) in cases {
                 let response = try await client.send(.post, "/api/v1/jobs", token: testToken, body: body)
@@ -209,6 +212,22 @@ struct AdminAPITests {
             let again = try await client.send(.post, "/api/v1/jobs", token: testToken, body: body)
             #expect(again.status == .ok)
             #expect(again.json["id"] as? Int == id && again.json["inserted"] as? Bool == false)
+        }
+    }
+
+    @Test("unique_for_seconds holds the key after the job finished: the same request answers 200 with the first job")
+    func enqueueWithinPeriod() async throws {
+        try await withAPI { db, client, _ in
+            let body = #"{"kind": "report.daily", "unique_key": "daily:2026-12-03", "unique_for_seconds": 86400}"#
+            let created = try await client.send(.post, "/api/v1/jobs", token: testToken, body: body)
+            #expect(created.status == .created)
+            let id = try #require(created.json["id"] as? Int)
+            let claimed = try await db.store.claim(queue: .default, limit: 1, worker: WorkerID("w"), leaseTTL: .seconds(600))
+            #expect(try await db.store.complete(claimed.compactMap(\.claimRef)).count == 1)
+            let again = try await client.send(.post, "/api/v1/jobs", token: testToken, body: body)
+            #expect(again.status == .ok)
+            #expect(again.json["id"] as? Int == id && again.json["inserted"] as? Bool == false)
+            #expect(try await int(db, "SELECT count(*) FROM jobs") == 1)
         }
     }
 

@@ -34,7 +34,7 @@ struct SQLDocsDriftTests {
     static var statements: [any PostgresPreparedStatement.Type] {
         [
             // JobSQL.swift
-            JobInsertMany.self, JobClaim.self, JobCompleteMany.self, JobFailRetry.self, JobFailDead.self,
+            JobInsertMany.self, JobEnqueueEach.self, JobClaim.self, JobCompleteMany.self, JobFailRetry.self, JobFailDead.self,
             JobReleaseMany.self, JobSnooze.self, LeaseExtendMany.self, JobReclaimExpired.self, JobPruneFinished.self,
             // JobAdminSQL.swift
             JobGet.self, JobCancel.self, JobGetActiveByUniqueKey.self,
@@ -48,7 +48,9 @@ struct SQLDocsDriftTests {
             QueueOverviewGet.self, JobTimingsRecent.self, JobFailuresRecent.self, JobInsertsTotal.self,
             QueueSetPaused.self, QueuePausedList.self, QueueCountsGet.self,
             // ScheduleSQL.swift
-            ScheduleDueList.self, ScheduleFire.self, ScheduleSyncConfig.self,
+            ScheduleDueList.self, ScheduleNextDue.self, ScheduleFire.self, ScheduleSyncConfig.self,
+            // UniqueWindowSQL.swift
+            UniqueWindowPrune.self,
             // ScheduleAdminSQL.swift
             ScheduleStatusList.self, ScheduleDefine.self, ScheduleSetPaused.self, ScheduleTrigger.self, ScheduleRemove.self,
         ]

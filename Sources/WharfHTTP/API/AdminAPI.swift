@@ -95,7 +95,7 @@ struct AdminAPI: Sendable {
         try await authorize(request)
         let body = try await API.jsonBody(
             &request, limit: bodyLimit,
-            allowed: ["kind", "payload", "queue", "priority", "run_at", "delay_seconds", "max_attempts", "unique_key"])
+            allowed: ["kind", "payload", "queue", "priority", "run_at", "delay_seconds", "max_attempts", "unique_key", "unique_for_seconds"])
         let enqueueRequest = try EnqueueBody.parse(body)
         guard let result = try await call({ try await store.enqueue([enqueueRequest]) }).first else {
             throw HTTPError(.internalServerError, message: "the store returned no result for the enqueued job")

@@ -27,8 +27,17 @@ enum EnqueueBody {
             }
             schedule = .after(try API.validated { () throws(ValidationError) in try DurationParsing.check(seconds: seconds, field: "delay_seconds") })
         }
+        var uniqueFor: Duration?
+        if let period = body["unique_for_seconds"], period != .null {
+            guard case .some(let number) = API.number(body, "unique_for_seconds"), let seconds = number else {
+                throw API.bad("field \"unique_for_seconds\" must be a number of seconds from 0.001 to \(DurationParsing.maximum.components.seconds)")
+            }
+            uniqueFor = try API.validated { () throws(ValidationError) in
+                try DurationParsing.check(seconds: seconds, field: "unique_for_seconds", range: DurationParsing.positive)
+            }
+        }
         let options = try API.validated { () throws(ValidationError) in
-            try EnqueueOptions(queue: queue, priority: priority, schedule: schedule, maxAttempts: maxAttempts, uniqueKey: uniqueKey)
+            try EnqueueOptions(queue: queue, priority: priority, schedule: schedule, maxAttempts: maxAttempts, uniqueKey: uniqueKey, uniqueFor: uniqueFor)
         }
         return EnqueueRequest(kind: kind, payload: payload, options: options)
     }

@@ -91,6 +91,45 @@ struct JobInsertMany: PostgresPreparedStatement {
     }
 }
 
+/// Inserts a batch in one round trip through the enqueue_job function, one call per row: the
+/// path for batches that hold a key over a period (`unique_for`, migration 0008), whose fence
+/// is a row lock on unique_windows taken before the job is inserted.
+struct JobEnqueueEach: PostgresPreparedStatement {
+    // The function is volatile, so each statement inside it takes a fresh snapshot (READ
+    // COMMITTED) and sees keys that concurrent enqueuers committed meanwhile: no retry round is
+    // needed here, unlike JobInsertMany. Rows are called in their input order.
+    static let sql = """
+        SELECT i.ord, e.job_id, e.inserted
+        FROM unnest($1::text[], $2::text[], $3::text[], $4::smallint[], $5::bigint[],
+                    $6::timestamptz[], $7::bool[], $8::integer[], $9::text[], $10::bigint[])
+             WITH ORDINALITY AS i(queue, kind, payload, priority, delay_us, at, has_at, max_attempts, unique_key, unique_for_us, ord)
+        CROSS JOIN LATERAL enqueue_job(
+            i.kind, i.payload::jsonb, i.queue, i.priority,
+            CASE WHEN i.has_at THEN i.at ELSE now() + i.delay_us * interval '1 microsecond' END,
+            i.max_attempts, nullif(i.unique_key, ''),
+            CASE WHEN i.unique_for_us > 0 THEN i.unique_for_us * interval '1 microsecond' END) AS e
+        ORDER BY i.ord
+        """
+    typealias Row = JobInsertMany.Row
+
+    let rows: JobInsertMany
+    /// 0 stands for no period.
+    let uniqueForMicros: [Int64]
+
+    init(_ requests: [EnqueueRequest]) {
+        rows = JobInsertMany(requests)
+        uniqueForMicros = requests.map { $0.options.uniqueFor?.wharfMicroseconds ?? 0 }
+    }
+
+    func makeBindings() throws -> PostgresBindings {
+        var b = try rows.makeBindings()
+        b.append(uniqueForMicros)
+        return b
+    }
+
+    func decodeRow(_ row: PostgresRow) throws -> Row { try rows.decodeRow(row) }
+}
+
 /// Claims up to `limit` due jobs of one queue for one worker.
 struct JobClaim: PostgresPreparedStatement {
     // The CTE picks and locks; the UPDATE then writes only locked rows. FOR UPDATE SKIP LOCKED
