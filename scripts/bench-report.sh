@@ -29,6 +29,8 @@ table=$(cat <<TABLE
 | the raw loop with Wharf's own claim and completion statements, batch $(get raw_best_batch) (pgbench, no runtime) | $(get raw_wharf_sql) jobs/s | | |
 | batch enqueue through the store (1,000 per statement, 4 connections) | $(get enqueue_batch) jobs/s | ≥ 50,000 jobs/s | $(check "$(get enqueue_batch)" ">=" 50000) |
 | enqueue one by one, \`wharf.enqueue(...)\` (4 clients, one transaction each) | $(get enqueue_one) jobs/s | | |
+| batch enqueue through SQL, \`wharf.enqueue_batch(jsonb)\` (1,000 a call, 4 clients) vs \`wharf.enqueue(...)\` once per row (1,000 a statement) | $(get enqueue_sql_batch) vs $(get enqueue_sql_rows) jobs/s | ≥ 50,000 jobs/s | $(check "$(get enqueue_sql_batch)" ">=" 50000) |
+| batch enqueue through the API, \`POST /api/v1/jobs\` with \`{"jobs": [...]}\` (1,000 a request, 4 clients) | $(get enqueue_api_batch) jobs/s | ≥ 20,000 jobs/s | $(check "$(get enqueue_api_batch)" ">=" 20000) |
 | idle enqueue-to-start p50 / p95 / p99 | $(get idle_p50_ms) / $(get idle_p95_ms) / $(get idle_p99_ms) ms | p50 ≤ 3 ms, p99 ≤ 20 ms | $(check "$(get idle_p50_ms)" "<=" 3), $(check "$(get idle_p99_ms)" "<=" 20) |
 | enqueue-to-start at half the best drain rate ($(get load_rate) jobs/s) p50 / p95 / p99 | $(get load_p50_ms) / $(get load_p95_ms) / $(get load_p99_ms) ms | | |
 | kill -9 → running elsewhere, default lease TTL 30 s | $(get recovery_default_s) s | ≤ 32 s | $(check "$(get recovery_default_s)" "<=" $recovery_default_target) |

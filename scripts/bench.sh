@@ -82,6 +82,14 @@ echo "SELECT wharf.enqueue('noop', '{}', queue => 'enqueue-one');" > "$dir/enque
 tps=$(pgb -f "$dir/enqueue1.sql" -c 4 -j 2 -T 10)
 put enqueue_one "$(printf '%.0f' "$tps")"
 put enqueue_batch "$("$bin/WharfBench" enqueue --count 200000 --batch 1000 --connections 4)"
+# Batches from any language, 1,000 jobs a call (4 clients, 10 s): the set-based
+# wharf.enqueue_batch(jsonb), with the array sent as the client would send it (a literal), beside
+# wharf.enqueue(...) called once per row in a statement of 1,000.
+python3 -c 'import json; print(json.dumps([{"kind": "noop", "queue": "enqueue-batch", "payload": {"i": i}} for i in range(1000)]))' > "$dir/batch.json"
+printf "SELECT count(*) FROM wharf.enqueue_batch('%s');\n" "$(cat "$dir/batch.json")" > "$dir/enqueue-batch.sql"
+put enqueue_sql_batch "$(awk -v t="$(pgb -f "$dir/enqueue-batch.sql" -c 4 -j 2 -T 10)" 'BEGIN { printf "%.0f", t * 1000 }')"
+echo "SELECT count(*) FROM (SELECT wharf.enqueue('noop', jsonb_build_object('i', g), queue => 'enqueue-rows') FROM generate_series(1, 1000) g) AS x;" > "$dir/enqueue-rows.sql"
+put enqueue_sql_rows "$(awk -v t="$(pgb -f "$dir/enqueue-rows.sql" -c 4 -j 2 -T 10)" 'BEGIN { printf "%.0f", t * 1000 }')"
 reset_jobs
 
 echo "bench: raw SQL limit (pgbench: claim a batch with SKIP LOCKED, mark it done; 4 clients)" >&2
@@ -272,9 +280,23 @@ put scale_ratio "$(awk -v a="$(get scale_large)" -v b="$(get scale_small)" 'BEGI
 load_noop 10000 backlog
 q "INSERT INTO wharf.dead_jobs (id, queue, kind, payload, priority, attempt, max_attempts, run_at, errors, history, created_at, died_at, reason) SELECT -g, 'backlog', 'noop', '{}', 0, 1, 1, now(), '[]', '[]', now(), now(), 'permanent_failure' FROM generate_series(1, 1000) g" >/dev/null
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-"$bin/wharf" serve --http-address "127.0.0.1:$port" >"$dir/serve.log" 2>&1 &
+api_token=$(python3 -c 'import secrets; print(secrets.token_hex(16))')
+WHARF_API_TOKEN=$api_token "$bin/wharf" serve --http-address "127.0.0.1:$port" >"$dir/serve.log" 2>&1 &
 pids+=($!)
 until curl -sf "http://127.0.0.1:$port/api/v1/overview" >/dev/null; do sleep 0.2; done
+# Batch enqueue through the API: 4 clients, 25 bodies of 1,000 jobs each.
+python3 -c 'import json; print(json.dumps({"jobs": [{"kind": "noop", "queue": "enqueue-api", "payload": {"i": i}} for i in range(1000)]}))' > "$dir/api-batch.json"
+api_start=$(date +%s.%N); loops=()
+for _ in 1 2 3 4; do
+  ( for _ in $(seq 1 25); do
+      curl -s -o /dev/null -H "Authorization: Bearer $api_token" -H 'Content-Type: application/json' --data-binary @"$dir/api-batch.json" "http://127.0.0.1:$port/api/v1/jobs"
+    done ) &
+  loops+=($!)
+done
+wait "${loops[@]}"
+api_end=$(date +%s.%N)
+put enqueue_api_batch "$(awk -v n="$(q "SELECT count(*) FROM wharf.jobs WHERE queue = 'enqueue-api'")" -v a="$api_start" -v b="$api_end" 'BEGIN { printf "%.0f", n / (b - a) }')"
+q "DELETE FROM wharf.jobs WHERE queue = 'enqueue-api'" >/dev/null
 timed() {  # url: median of 21 requests, ms
   for _ in $(seq 1 21); do curl -s -o /dev/null -w '%{time_total}\n' "$1"; done | sort -n | sed -n 11p | awk '{ printf "%.2f", $1 * 1000 }'
 }

@@ -8,6 +8,7 @@ enum CLIError: Error, CustomStringConvertible {
     case missingDatabaseURL
     case unreadablePayload(source: String, reason: String)
     case noSuchSchedule(String)
+    case badBatch(problems: Int, details: String)
 
     var description: String {
         switch self {
@@ -17,6 +18,8 @@ enum CLIError: Error, CustomStringConvertible {
             "cannot read payload from \(source): \(reason)"
         case .noSuchSchedule(let name):
             "no schedule named \"\(name)\" (wharf schedules list shows them)"
+        case .badBatch(let problems, let details):
+            "\(problems) bad line\(problems == 1 ? "" : "s") in the batch, nothing enqueued:\n  \(details)"
         }
     }
 }
@@ -54,6 +57,7 @@ enum ExitStatus {
             case .missingDatabaseURL: usage
             case .unreadablePayload: dataError
             case .noSuchSchedule: refused
+            case .badBatch: dataError
             }
         default:
             refused

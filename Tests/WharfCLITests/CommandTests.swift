@@ -84,6 +84,39 @@ struct CommandTests {
         }
     }
 
+    @Test("--batch enqueues one job per JSON line; bad lines are all reported by number and nothing is enqueued")
+    func enqueueBatch() async throws {
+        try await withTestDatabase { db in
+            let file = FileManager.default.temporaryDirectory.appendingPathComponent("wharf-batch-\(UUID()).jsonl")
+            defer { try? FileManager.default.removeItem(at: file) }
+            try Data("""
+                {"kind": "ok", "unique_key": "x"}
+                {"kind": "bad kind!"}
+
+                {"kind": "ok", "priority": 12}
+                [1]
+                """.utf8).write(to: file)
+            let bad = await wharf(db, ["enqueue", "--batch", file.path])
+            #expect(bad.status == 65, "\(bad.err)")
+            for fragment in ["3 bad lines", "line 2: ", "line 4: ", "priority", "line 5: must be a job object"] {
+                #expect(bad.err.contains(fragment), "\(fragment): \(bad.err)")
+            }
+            #expect(try await db.store.jobs(JobFilter()).isEmpty)
+            try Data("""
+                {"kind": "ok", "unique_key": "x", "queue": "mail"}
+                {"kind": "ok", "unique_key": "x"}
+
+                {"kind": "other", "payload": {"n": 1}, "delay_seconds": 60}
+                """.utf8).write(to: file)
+            let good = await wharf(db, ["enqueue", "--batch", file.path])
+            #expect(good.status == 0 && good.out.contains("enqueued 2 jobs; 1 unique keys already held"), "\(good.out) \(good.err)")
+            let jobs = try await db.store.jobs(JobFilter())
+            #expect(jobs.count == 2 && Set(jobs.map(\.kind.rawValue)) == ["ok", "other"])
+            let mixed = await wharf(db, ["enqueue", "k", "--batch", file.path])
+            #expect(mixed.status == 64 && mixed.err.contains("takes each job's fields from its line"), "\(mixed.err)")
+        }
+    }
+
     @Test("wharf workers lists registered workers with their heartbeat")
     func workersCommand() async throws {
         try await withTestDatabase { db in

@@ -231,6 +231,28 @@ struct AdminAPITests {
         }
     }
 
+    @Test("a batch body enqueues every job in one call, answered in order; a bad element is named and nothing is enqueued")
+    func enqueueBatch() async throws {
+        try await withAPI { db, client, _ in
+            let bad = try await client.send(.post, "/api/v1/jobs", token: testToken, body: #"{"jobs": [{"kind": "ok"}, {"kind": "ok", "priority": 12}]}"#)
+            #expect(bad.status == .badRequest && bad.errorMessage.contains("jobs[1]: invalid priority \"12\""), "\(bad.errorMessage)")
+            let unknown = try await client.send(.post, "/api/v1/jobs", token: testToken, body: #"{"jobs": [{"kind": "ok", "colour": "red"}]}"#)
+            #expect(unknown.status == .badRequest && unknown.errorMessage.contains("jobs[0]: unknown field \"colour\""), "\(unknown.errorMessage)")
+            let mixed = try await client.send(.post, "/api/v1/jobs", token: testToken, body: #"{"kind": "ok", "jobs": []}"#)
+            #expect(mixed.status == .badRequest && mixed.errorMessage.contains("only the field \"jobs\""), "\(mixed.errorMessage)")
+            #expect(try await int(db, "SELECT count(*) FROM jobs") == 0)
+            let body = #"{"jobs": [{"kind": "a", "unique_key": "k"}, {"kind": "b", "queue": "mail"}, {"kind": "a", "unique_key": "k"}]}"#
+            let created = try await client.send(.post, "/api/v1/jobs", token: testToken, body: body)
+            #expect(created.status == .created)
+            let jobs = try #require(created.json["jobs"] as? [[String: Any]])
+            #expect(jobs.map { $0["inserted"] as? Bool } == [true, true, false])
+            #expect(jobs[0]["id"] as? Int == jobs[2]["id"] as? Int)
+            let again = try await client.send(.post, "/api/v1/jobs", token: testToken, body: #"{"jobs": [{"kind": "a", "unique_key": "k"}]}"#)
+            #expect(again.status == .ok, "nothing new: 200")
+            #expect(try await int(db, "SELECT count(*) FROM jobs") == 2)
+        }
+    }
+
     @Test("a paused queue is not claimed from until it is resumed; the overview shows it")
     func pauseAndResume() async throws {
         try await withAPI { db, client, sampler in

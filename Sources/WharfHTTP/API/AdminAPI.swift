@@ -93,21 +93,33 @@ struct AdminAPI: Sendable {
     func enqueue(_ request: Request) async throws -> Response {
         var request = request
         try await authorize(request)
-        let body = try await API.jsonBody(
-            &request, limit: bodyLimit,
-            allowed: ["kind", "payload", "queue", "priority", "run_at", "delay_seconds", "max_attempts", "unique_key", "unique_for_seconds"])
+        let body = try await API.jsonBody(&request, limit: bodyLimit, allowed: EnqueueBody.fields.union(["jobs"]))
+        if let batch = try EnqueueBody.batch(body) {
+            // One store call, one statement: all of the batch or, on an error, none of it.
+            let results = try await call { try await store.enqueue(batch) }
+            guard results.count == batch.count else {
+                throw HTTPError(.internalServerError, message: "the store returned \(results.count) results for \(batch.count) jobs")
+            }
+            zip(batch, results).forEach(recordEnqueue)
+            let shapes = results.map { EnqueuedShape(id: $0.id.rawValue, inserted: $0.inserted) }
+            return API.json(EnqueuedBatchShape(jobs: shapes), status: results.contains(where: \.inserted) ? .created : .ok)
+        }
         let enqueueRequest = try EnqueueBody.parse(body)
         guard let result = try await call({ try await store.enqueue([enqueueRequest]) }).first else {
             throw HTTPError(.internalServerError, message: "the store returned no result for the enqueued job")
         }
-        if result.inserted {
-            RuntimeMetrics.enqueued(enqueueRequest.options.queue, enqueueRequest.kind)
-            logger.info("Job enqueued", metadata: [
-                "job.id": "\(result.id)", "job.queue": "\(enqueueRequest.options.queue)", "job.kind": "\(enqueueRequest.kind)",
-                "job.state.from": "\(JobPlacement.new)", "job.state.to": "available", "source": "api",
-            ])
-        }
+        recordEnqueue(enqueueRequest, result)
         return API.json(EnqueuedShape(id: result.id.rawValue, inserted: result.inserted), status: result.inserted ? .created : .ok)
+    }
+
+    /// The metric and the log line of one enqueued job; nothing for a job a unique key refused.
+    private func recordEnqueue(_ request: EnqueueRequest, _ result: EnqueueResult) {
+        guard result.inserted else { return }
+        RuntimeMetrics.enqueued(request.options.queue, request.kind)
+        logger.info("Job enqueued", metadata: [
+            "job.id": "\(result.id)", "job.queue": "\(request.options.queue)", "job.kind": "\(request.kind)",
+            "job.state.from": "\(JobPlacement.new)", "job.state.to": "available", "source": "api",
+        ])
     }
 
     func cancel(_ request: Request, _ context: some RequestContext) async throws -> Response {

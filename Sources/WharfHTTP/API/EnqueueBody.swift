@@ -1,9 +1,57 @@
-import Foundation
+public import Foundation
 import Hummingbird
-import WharfCore
+public import WharfCore
 
-/// `POST /api/v1/jobs`: the same fields as `wharf.enqueue(...)` and `wharf enqueue`.
-enum EnqueueBody {
+/// `POST /api/v1/jobs`: the same fields as `wharf.enqueue(...)` and `wharf enqueue`, for one
+/// job, or `{"jobs": [...]}` with one such object per job (`wharf.enqueue_batch(...)`'s elements).
+public enum EnqueueBody {
+    static let fields: Set<String> = [
+        "kind", "payload", "queue", "priority", "run_at", "delay_seconds", "max_attempts", "unique_key", "unique_for_seconds",
+    ]
+
+    /// One job object as JSON text (a line of `wharf enqueue --batch`), with the same fields and
+    /// checks as the API's body; the error's description says what is wrong.
+    public static func request(fromJSON text: String) throws(EnqueueBodyProblem) -> EnqueueRequest {
+        let value: JSONValue
+        do { value = try JSONValue.parse(text) } catch { throw EnqueueBodyProblem(message: "not valid JSON (\(error))") }
+        guard case .object(let members) = value else { throw EnqueueBodyProblem(message: "must be a job object, got \(value.typeDescription)") }
+        let job = Dictionary(members.map { ($0.key, $0.value) }) { _, last in last }
+        do {
+            return try checked(job)
+        } catch let error as HTTPError {
+            throw EnqueueBodyProblem(message: error.body ?? "\(error)")
+        } catch {
+            throw EnqueueBodyProblem(message: "\(error)")
+        }
+    }
+
+    /// A job object's fields checked, unknown ones refused.
+    static func checked(_ job: [String: JSONValue]) throws -> EnqueueRequest {
+        if let unknown = Set(job.keys).subtracting(fields).sorted().first {
+            throw API.bad("unknown field \"\(unknown)\"; allowed: \(fields.sorted().joined(separator: ", "))")
+        }
+        return try parse(job)
+    }
+
+    /// The jobs of a batch body, or `nil` for a one-job body. A problem names its element
+    /// (`jobs[3]`, from 0), and no job is enqueued.
+    static func batch(_ body: [String: JSONValue]) throws -> [EnqueueRequest]? {
+        guard let jobs = body["jobs"] else { return nil }
+        if let other = body.keys.filter({ $0 != "jobs" }).sorted().first {
+            throw API.bad("a batch body has only the field \"jobs\", but it also has \"\(other)\"; put each job's fields in its element")
+        }
+        guard case .array(let elements) = jobs else { throw API.bad("field \"jobs\" must be an array of job objects, got \(jobs.typeDescription)") }
+        return try elements.enumerated().map { index, element in
+            guard case .object(let members) = element else { throw API.bad("jobs[\(index)] must be a job object, got \(element.typeDescription)") }
+            let job = Dictionary(members.map { ($0.key, $0.value) }) { _, last in last }
+            do {
+                return try checked(job)
+            } catch let error as HTTPError {
+                throw API.bad("jobs[\(index)]: \(error.body ?? "\(error)")")
+            }
+        }
+    }
+
     static func parse(_ body: [String: JSONValue]) throws -> EnqueueRequest {
         guard let kindText = try API.string(body, "kind") else { throw API.bad("field \"kind\" is required, for example \"email.send\"") }
         let kind = try API.validated { () throws(ValidationError) in try JobKind(kindText) }
@@ -41,4 +89,10 @@ enum EnqueueBody {
         }
         return EnqueueRequest(kind: kind, payload: payload, options: options)
     }
+}
+
+/// What is wrong with a job object given as JSON text.
+public struct EnqueueBodyProblem: Error, CustomStringConvertible, Sendable {
+    public var message: String
+    public var description: String { message }
 }

@@ -240,6 +240,12 @@ public struct EnqueuedShape: Encodable, Sendable {
     public init(id: Int64, inserted: Bool) { self.id = id; self.inserted = inserted }
 }
 
+/// A batch enqueue's answer: one entry per job, in request order.
+public struct EnqueuedBatchShape: Encodable, Sendable {
+    public var jobs: [EnqueuedShape]
+    public init(jobs: [EnqueuedShape]) { self.jobs = jobs }
+}
+
 public struct PurgedShape: Encodable, Sendable {
     public var purged: Int
     public init(purged: Int) { self.purged = purged }
