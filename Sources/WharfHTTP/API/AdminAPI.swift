@@ -95,7 +95,9 @@ struct AdminAPI: Sendable {
         try await authorize(request)
         let body = try await API.jsonBody(&request, limit: bodyLimit, allowed: EnqueueBody.fields.union(["jobs"]))
         if let batch = try EnqueueBody.batch(body) {
-            // One store call, one statement: all of the batch or, on an error, none of it.
+            // One store call: usually one statement, all or nothing. A key that changes hands
+            // meanwhile is retried in further statements (JobInsertMany), so a batch that finally
+            // fails that way may leave its first statement's jobs enqueued.
             let results = try await call { try await store.enqueue(batch) }
             guard results.count == batch.count else {
                 throw HTTPError(.internalServerError, message: "the store returned \(results.count) results for \(batch.count) jobs")
