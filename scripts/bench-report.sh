@@ -45,6 +45,7 @@ table=$(cat <<TABLE
 | \`/api/v1/overview\` (the dashboard's request) at that size | $(get overview_ms) ms | | |
 | drain with a held xmin (${xmin} s) vs without | $(get xmin_with) vs $(get xmin_without) jobs/s (cost $(get xmin_cost)) | cost ≤ 25% | $(check "$xmin_cost" "<=" 25) |
 | dead tuples in \`jobs\` after the drain, with / without the held xmin | $(get dead_tuples_with) / $(get dead_tuples_without) | | |
+| small queues, slots × processes 1×1 / 8×1 / 8×2 / 32×1: commit wait \`enqueues\` (default) vs \`all\` (10,000 jobs) | $(get small_enqueues_1x1) / $(get small_enqueues_1x8) / $(get small_enqueues_2x8) / $(get small_enqueues_1x32) vs $(get small_all_1x1) / $(get small_all_1x8) / $(get small_all_2x8) / $(get small_all_1x32) jobs/s ($(get small_gain_1x1) / $(get small_gain_1x8) / $(get small_gain_2x8) / $(get small_gain_1x32)) | | |
 | cron: tick to enqueue with 10,000 schedules due every minute, p50 / p99 | $(get cron_lag_p50_ms) / $(get cron_lag_p99_ms) ms | p99 ≤ 1,000 ms | $(check "$(get cron_lag_p99_ms)" "<=" 1000) |
 | cron: the leader's pass over those 10,000 due schedules (first insert to last) | $(get cron_pass_ms) ms | | |
 | drain while 100 every-second schedules fire ($(get cron_drain_jobs) ticks enqueued meanwhile) vs without | $(get cron_drain_with) vs $(get cron_drain_without) jobs/s ($(get cron_drain_ratio)) | within 10% (≥ 90%) | $(check "$cron_ratio" ">=" 90) |

@@ -61,9 +61,9 @@ drain_rate() {  # queue: jobs/s between the first start and the last finish
   q "SELECT round(count(*) / extract(epoch FROM max(finished_at) - min(started_at))) FROM wharf.jobs WHERE queue = '$1' AND state = 'completed'"
 }
 # One drain: N jobs, $1 processes × concurrency $2. Samples the largest worker RSS.
-drain() {  # procs concurrency label
-  load_noop "$N" bench
-  for i in $(seq 1 "$1"); do worker "drain-$3-$i" "bench=$2"; done
+drain() {  # procs concurrency label [VAR=value ...]: the variables go to the workers; DRAIN_N jobs (default N)
+  load_noop "${DRAIN_N:-$N}" bench
+  for i in $(seq 1 "$1"); do worker "drain-$3-$i" "bench=$2" "${@:4}"; done
   local max_rss=0
   # The harness shares the two cores with what it measures, so it polls lightly: 4 times a
   # second, through the partial indexes (a count over the queue every 0.1 s cost ~10% of a core).
@@ -305,6 +305,16 @@ put overview_ms "$(timed "http://127.0.0.1:$port/api/v1/overview")"
 sleep 6
 put sample_ms "$(curl -s "http://127.0.0.1:$port/metrics" | awk '/^wharf_monitoring_sample_duration_seconds / { printf "%.2f", $2 * 1000 }')"
 stop_workers
+
+echo "bench: small queues, commit wait enqueues (the default) vs all (10,000 jobs a drain)" >&2
+for conf in "1 1" "1 8" "2 8" "1 32"; do
+  set -- $conf
+  for mode in enqueues all; do
+    read -r rate _ < <(DRAIN_N=10000 drain "$1" "$2" "small-$mode-$1x$2" "WHARF_COMMIT_WAIT=$mode")
+    put "small_${mode}_$1x$2" "$rate"
+  done
+  put "small_gain_$1x$2" "$(awk -v a="$(get "small_enqueues_$1x$2")" -v b="$(get "small_all_$1x$2")" 'BEGIN { printf "%+.0f%%", 100 * a / b - 100 }')"
+done
 
 echo "bench: cron schedules (10,000 due every minute; 100 every second during a drain)" >&2
 reset_jobs

@@ -103,6 +103,7 @@ public struct ResolvedSettings: Sendable {
         if let value = count(.completionBatchSize) { configuration.completionBatchSize = value }
         if let value = text(.deployment) { configuration.deployment = value }
         if let value = count(.maxSnoozes) { configuration.maxSnoozes = value }
+        if let value = text(.commitWait).flatMap(WorkerConfiguration.CommitWait.init(rawValue:)) { configuration.commitWait = value }
         return configuration
     }
 }

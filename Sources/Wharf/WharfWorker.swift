@@ -33,15 +33,17 @@ public enum WharfWorker {
     ) async throws {
         let problems = configuration.validate()
         guard problems.isEmpty else { throw WorkerConfigurationError(problems: problems) }
-        // Claims, outcome writes, heartbeats and maintenance each want a connection at times,
-        // and the HTTP side samples with up to five reads at once.
-        let connections = poolSize ?? max(4, configuration.queues.count + 3) + (http == nil ? 0 : 2)
-        let client = PostgresClient(configuration: database.clientConfiguration(poolSize: connections), backgroundLogger: logger)
+        let plan = ConnectionPlan(database: database, configuration: configuration, poolSize: poolSize, http: http != nil)
+        let client = PostgresClient(configuration: plan.durable, backgroundLogger: logger)
         let store = PostgresJobStore(client: client, database: database, logger: logger)
+        // The worker's own writes (claims, outcomes, leases, reclaims, pruning), on their own pool
+        // when they need not wait for the disk; enqueues and operator actions stay on `store`.
+        let hotClient = plan.relaxed.map { PostgresClient(configuration: $0, backgroundLogger: logger) }
+        let hotStore = hotClient.map { PostgresJobStore(client: $0, database: database, logger: logger) } ?? store
         let lifecycle = LifecycleState()
         let preflight = schemaCheck(client: client, database: database, logger: logger)
         let worker = WorkerService(
-            configuration: configuration, store: store, registry: store, leader: store,
+            configuration: configuration, store: hotStore, registry: hotStore, leader: hotStore,
             wakeups: PostgresQueueWakeups(database: database, logger: logger), handlers: handlers,
             notifier: SystemdNotifier(environment: ProcessInfo.processInfo.environment), version: version, logger: logger,
             preflight: { [configuration] in
@@ -55,10 +57,10 @@ public enum WharfWorker {
                 ScheduleFirer(store: store, timeout: configuration.storeCallTimeout, logger: logger),
                 UniqueWindowPruner(store: store, interval: configuration.reaperInterval, timeout: configuration.storeCallTimeout, logger: logger),
             ])
-        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: client)]
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: client)] + (hotClient.map { [.init(service: $0)] } ?? [])
         if let http {
             services += httpServices(
-                store: store, settings: http, lifecycle: lifecycle, readiness: preflight, poolSize: connections, version: version, logger: logger)
+                store: store, settings: http, lifecycle: lifecycle, readiness: preflight, poolSize: plan.total, version: version, logger: logger)
         }
         // Last, so it is the first to receive the graceful shutdown: it drains while the HTTP
         // side keeps answering (/readyz says "shutting down").

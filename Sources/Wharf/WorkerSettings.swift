@@ -5,7 +5,7 @@ public import WharfRuntime
 /// Names every setting of `wharf worker`.
 public enum WorkerSettingID: String, CaseIterable, Sendable {
     case config, queues, workerID, leaseTTL, heartbeatInterval, pollInterval, gracePeriod, reaperInterval
-    case storeCallTimeout, retention, staleWorkerAfter, completionBatchSize, maxSnoozes, poolSize
+    case storeCallTimeout, retention, staleWorkerAfter, completionBatchSize, maxSnoozes, commitWait, poolSize
     case deployment, httpAddress, apiToken, apiTokenFile, logLevel, logFormat
 }
 

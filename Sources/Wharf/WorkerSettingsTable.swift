@@ -52,8 +52,14 @@ public enum WorkerSettings {
             kind: .count(1...100_000), unit: "snoozes", defaultText: "`\(WorkerConfiguration.defaultMaxSnoozes)`",
             help: "Most snoozes per job; the next one counts as a failed attempt"),
         WorkerSetting(
+            id: .commitWait, name: "commit wait", flag: "commit-wait", environment: "WHARF_COMMIT_WAIT", fileKey: "commit_wait",
+            kind: .choice(WorkerConfiguration.CommitWait.allCases.map(\.rawValue)), unit: "`enqueues` \\| `all`",
+            defaultText: "`\(WorkerConfiguration.CommitWait.enqueues.rawValue)`",
+            help: "Which writes wait for the disk: enqueues (and schedule fires, operator actions; claims, outcomes and lease renewals do not) or all"),
+        WorkerSetting(
             id: .poolSize, name: "pool size", flag: "pool-size", environment: "WHARF_POOL_SIZE", fileKey: nil, kind: .count(1...1000),
-            unit: "connections", defaultText: "queues + 3, min 4; + 2 with HTTP", help: "Most database connections"),
+            unit: "connections", defaultText: "queues + 3, min 4; + 2 with HTTP; + 2 with commit wait `enqueues`",
+            help: "Most database connections, both pools together"),
         WorkerSetting(
             id: .deployment, name: "deployment", flag: "deployment", environment: "WHARF_DEPLOYMENT", fileKey: "deployment",
             kind: .text, unit: "name", defaultText: "`\(WorkerConfiguration.defaultDeployment)`",

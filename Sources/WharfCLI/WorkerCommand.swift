@@ -50,6 +50,9 @@ struct WorkerCommand: AsyncParsableCommand {
     @Option(name: WorkerSettings.name(.deployment), help: WorkerSettings.help(.deployment))
     var deployment: String?
 
+    @Option(name: WorkerSettings.name(.commitWait), help: WorkerSettings.help(.commitWait))
+    var commitWait: String?
+
     @OptionGroup var http: HTTPOptions
     @OptionGroup var connection: ConnectionOptions
 
@@ -74,6 +77,7 @@ struct WorkerCommand: AsyncParsableCommand {
             (.config, config), (.queues, queues), (.leaseTTL, leaseTTL), (.heartbeatInterval, heartbeatInterval),
             (.pollInterval, pollInterval), (.gracePeriod, gracePeriod), (.reaperInterval, reaperInterval),
             (.retention, retention), (.workerID, workerID), (.poolSize, poolSize), (.deployment, deployment),
+            (.commitWait, commitWait),
             (.httpAddress, http.httpAddress), (.apiTokenFile, http.apiTokenFile), (.logFormat, http.logFormat),
             (.logLevel, connection.logLevel),
         ]

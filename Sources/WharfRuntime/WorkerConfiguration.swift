@@ -52,6 +52,20 @@ public struct WorkerConfiguration: Sendable, Equatable {
     /// Names the set `schedules` belongs to, so two services sharing a database keep theirs
     /// apart. Default "default".
     public var deployment: String = defaultDeployment
+    /// Which writes wait for the disk (``CommitWait``). Default `.enqueues`.
+    public var commitWait: CommitWait = .enqueues
+
+    /// Which commits wait for PostgreSQL's WAL flush. An enqueue must survive a database crash:
+    /// nothing else holds the job. A claim, an outcome or a lease renewal lost to a crash only
+    /// makes a job run again, which the fence and at-least-once already allow for; not waiting
+    /// for the disk (`synchronous_commit = off`) makes each of them cheaper.
+    public enum CommitWait: String, Sendable, CaseIterable {
+        /// Enqueues, schedule fires and operator actions wait; claims, outcomes, lease renewals,
+        /// lease reclaims and pruning do not (their own connection pool, `synchronous_commit = off`).
+        case enqueues
+        /// Every write waits (one pool, the server's `synchronous_commit`).
+        case all
+    }
 
     public static let defaultLeaseTTL: Duration = .seconds(30)
     public static let defaultHeartbeatInterval: Duration = .seconds(10)
