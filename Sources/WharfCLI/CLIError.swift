@@ -9,6 +9,7 @@ enum CLIError: Error, CustomStringConvertible {
     case unreadablePayload(source: String, reason: String)
     case noSuchSchedule(String)
     case badBatch(problems: Int, details: String)
+    case unreadableBatch(path: String, reason: String)
 
     var description: String {
         switch self {
@@ -18,6 +19,8 @@ enum CLIError: Error, CustomStringConvertible {
             "cannot read payload from \(source): \(reason)"
         case .noSuchSchedule(let name):
             "no schedule named \"\(name)\" (wharf schedules list shows them)"
+        case .unreadableBatch(let path, let reason):
+            "cannot read the batch file \(path): \(reason)"
         case .badBatch(let problems, let details):
             "\(problems) bad line\(problems == 1 ? "" : "s") in the batch, nothing enqueued:\n  \(details)"
         }
@@ -57,7 +60,7 @@ enum ExitStatus {
             case .missingDatabaseURL: usage
             case .unreadablePayload: dataError
             case .noSuchSchedule: refused
-            case .badBatch: dataError
+            case .badBatch, .unreadableBatch: dataError
             }
         default:
             refused

@@ -31,10 +31,10 @@ struct EnqueueCommand: AsyncParsableCommand {
     var payload: String?
 
     @Option(help: "Queue name. Default: default.")
-    var queue: String = QueueName.default.rawValue
+    var queue: String?
 
     @Option(help: "0 (runs first) to 9 (runs last). Default: 0.")
-    var priority: Int = Priority.default.rawValue
+    var priority: Int?
 
     @Option(help: "Run no earlier than this long from now: 30s, 5m, 1h30m.")
     var delay: String?
@@ -43,7 +43,7 @@ struct EnqueueCommand: AsyncParsableCommand {
     var runAt: String?
 
     @Option(name: .customLong("max-attempts"), help: "Attempts before the job is dead-lettered (1-1000). Default: 20.")
-    var maxAttempts: Int = EnqueueOptions.defaultMaxAttempts
+    var maxAttempts: Int?
 
     @Option(name: .customLong("unique-key"), help: "At most one available or running job may hold this key.")
     var uniqueKey: String?
@@ -88,8 +88,8 @@ struct EnqueueCommand: AsyncParsableCommand {
         if let delay { schedule = .after(try DurationParsing.parse(delay, field: "delay")) }
         if let runAt { schedule = .at(try Timestamps.parse(runAt, field: "run-at")) }
         let options = try EnqueueOptions(
-            queue: try QueueName(queue), priority: try Priority(priority), schedule: schedule,
-            maxAttempts: maxAttempts, uniqueKey: try uniqueKey.map { key throws(WharfCore.ValidationError) in try UniqueKey(key) },
+            queue: try QueueName(queue ?? QueueName.default.rawValue), priority: try Priority(priority ?? Priority.default.rawValue),
+            schedule: schedule, maxAttempts: maxAttempts ?? EnqueueOptions.defaultMaxAttempts, uniqueKey: try uniqueKey.map { key throws(WharfCore.ValidationError) in try UniqueKey(key) },
             uniqueFor: try uniqueFor.map { text throws(WharfCore.ValidationError) in
                 try DurationParsing.parse(text, field: "unique-for", range: DurationParsing.positive)
             })
@@ -101,8 +101,7 @@ struct EnqueueCommand: AsyncParsableCommand {
         let perJob = [
             kind.map { "KIND \($0)" }, payload.map { _ in "--payload" }, delay.map { _ in "--delay" }, runAt.map { _ in "--run-at" },
             uniqueKey.map { _ in "--unique-key" }, uniqueFor.map { _ in "--unique-for" },
-            queue != QueueName.default.rawValue ? "--queue" : nil, priority != Priority.default.rawValue ? "--priority" : nil,
-            maxAttempts != EnqueueOptions.defaultMaxAttempts ? "--max-attempts" : nil,
+            queue.map { _ in "--queue" }, priority.map { _ in "--priority" }, maxAttempts.map { _ in "--max-attempts" },
         ].compactMap { $0 }
         if let first = perJob.first {
             throw WharfCore.ValidationError(field: "batch", value: first, rule: "takes each job's fields from its line", hint: "put them in the JSON lines")
@@ -155,7 +154,7 @@ struct EnqueueCommand: AsyncParsableCommand {
         do {
             return String(decoding: try Data(contentsOf: URL(fileURLWithPath: source)), as: UTF8.self)
         } catch {
-            throw CLIError.unreadablePayload(source: "file \(source)", reason: (error as NSError).localizedDescription)
+            throw CLIError.unreadableBatch(path: source, reason: (error as NSError).localizedDescription)
         }
     }
 

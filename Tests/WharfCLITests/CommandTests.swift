@@ -114,6 +114,10 @@ struct CommandTests {
             #expect(jobs.count == 2 && Set(jobs.map(\.kind.rawValue)) == ["ok", "other"])
             let mixed = await wharf(db, ["enqueue", "k", "--batch", file.path])
             #expect(mixed.status == 64 && mixed.err.contains("takes each job's fields from its line"), "\(mixed.err)")
+            let defaulted = await wharf(db, ["enqueue", "--batch", file.path, "--queue", "default"])
+            #expect(defaulted.status == 64, "a per-job flag is refused even at its default value: \(defaulted.err)")
+            let missing = await wharf(db, ["enqueue", "--batch", "/nonexistent/wharf-batch.jsonl"])
+            #expect(missing.status == 65 && missing.err.contains("cannot read the batch file /nonexistent/wharf-batch.jsonl"), "\(missing.err)")
         }
     }
 
