@@ -14,10 +14,8 @@ public enum EnqueueBody {
     public static func request(fromJSON text: String) throws(EnqueueBodyProblem) -> EnqueueRequest {
         let value: JSONValue
         do { value = try JSONValue.parse(text) } catch { throw EnqueueBodyProblem(message: "not valid JSON (\(error))") }
-        guard case .object(let members) = value else { throw EnqueueBodyProblem(message: "must be a job object, got \(value.typeDescription)") }
-        let job = Dictionary(members.map { ($0.key, $0.value) }) { _, last in last }
         do {
-            return try checked(job)
+            return try job(value)
         } catch let error as HTTPError {
             throw EnqueueBodyProblem(message: error.body ?? "\(error)")
         } catch {
@@ -25,8 +23,10 @@ public enum EnqueueBody {
         }
     }
 
-    /// A job object's fields checked, unknown ones refused.
-    static func checked(_ job: [String: JSONValue]) throws -> EnqueueRequest {
+    /// One job object (a batch element, a line), its fields checked and unknown ones refused.
+    static func job(_ value: JSONValue) throws -> EnqueueRequest {
+        guard case .object(let members) = value else { throw API.bad("must be a job object, got \(value.typeDescription)") }
+        let job = Dictionary(members.map { ($0.key, $0.value) }) { _, last in last }
         if let unknown = Set(job.keys).subtracting(fields).sorted().first {
             throw API.bad("unknown field \"\(unknown)\"; allowed: \(fields.sorted().joined(separator: ", "))")
         }
@@ -42,10 +42,8 @@ public enum EnqueueBody {
         }
         guard case .array(let elements) = jobs else { throw API.bad("field \"jobs\" must be an array of job objects, got \(jobs.typeDescription)") }
         return try elements.enumerated().map { index, element in
-            guard case .object(let members) = element else { throw API.bad("jobs[\(index)] must be a job object, got \(element.typeDescription)") }
-            let job = Dictionary(members.map { ($0.key, $0.value) }) { _, last in last }
             do {
-                return try checked(job)
+                return try job(element)
             } catch let error as HTTPError {
                 throw API.bad("jobs[\(index)]: \(error.body ?? "\(error)")")
             }
