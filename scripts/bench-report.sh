@@ -20,6 +20,8 @@ xmin_cost=$(pct_num "$(get xmin_cost)")
 scale_ratio=$(pct_num "$(get scale_ratio)")
 cron_ratio=$(pct_num "$(get cron_drain_ratio)")
 recovery_default_target=32; recovery_short_target=7
+# The drain-by-slots row with the lowest share of its raw loop.
+slots_min=$(for c in 1 8 32 100 1000; do for p in 1 2; do echo "$(pct_num "$(get "slots_ratio_${p}x${c}")") $c×$p"; done; done | sort -n | head -1)
 
 table=$(cat <<TABLE
 | figure | measured | target | |
@@ -45,7 +47,7 @@ table=$(cat <<TABLE
 | \`/api/v1/overview\` (the dashboard's request) at that size | $(get overview_ms) ms | | |
 | drain with a held xmin (${xmin} s) vs without | $(get xmin_with) vs $(get xmin_without) jobs/s (cost $(get xmin_cost)) | cost ≤ 25% | $(check "$xmin_cost" "<=" 25) |
 | dead tuples in \`jobs\` after the drain, with / without the held xmin | $(get dead_tuples_with) / $(get dead_tuples_without) | | |
-| small queues, slots × processes 1×1 / 8×1 / 8×2 / 32×1: commit wait \`enqueues\` (default) vs \`all\` (10,000 jobs) | $(get small_enqueues_1x1) / $(get small_enqueues_1x8) / $(get small_enqueues_2x8) / $(get small_enqueues_1x32) vs $(get small_all_1x1) / $(get small_all_1x8) / $(get small_all_2x8) / $(get small_all_1x32) jobs/s ($(get small_gain_1x1) / $(get small_gain_1x8) / $(get small_gain_2x8) / $(get small_gain_1x32)) | | |
+| drain by slots (1–1,000 slots × 1–2 processes): the lowest share of the matching raw loop (\`synchronous_commit\` off; table below) | ${slots_min%% *}% at ${slots_min#* } | ≥ 70% at every row | $(check "${slots_min%% *}" ">=" 70) |
 | cron: tick to enqueue with 10,000 schedules due every minute, p50 / p99 | $(get cron_lag_p50_ms) / $(get cron_lag_p99_ms) ms | p99 ≤ 1,000 ms | $(check "$(get cron_lag_p99_ms)" "<=" 1000) |
 | cron: the leader's pass over those 10,000 due schedules (first insert to last) | $(get cron_pass_ms) ms | | |
 | drain while 100 every-second schedules fire ($(get cron_drain_jobs) ticks enqueued meanwhile) vs without | $(get cron_drain_with) vs $(get cron_drain_without) jobs/s ($(get cron_drain_ratio)) | within 10% (≥ 90%) | $(check "$cron_ratio" ">=" 90) |
@@ -56,6 +58,14 @@ TABLE
 drains=$(for p in 1 2 4; do for c in 64 256 1000; do echo "| $p | $c | $(get "drain_p${p}_c${c}") |"; done; done)
 rss_by_conc=$(for c in 64 256 1000; do echo "| 1 × $c | $(( $(get "rss_load_c${c}_kb") / 1024 )) MiB |"; done)
 raws=$(for b in 1 10 100 500; do echo "| $b | $(get "raw_batch_$b") |"; done)
+# "Before": the same section of this script run on main at 1468d76 (claim in BEGIN ... COMMIT, a
+# separate completion statement), on this machine on 2026-12-03, a separate run.
+declare -A before=([1x1]="566 · 1095 + 1123" [2x1]="1,012 · 878 + 954" [1x8]="1,626 · 368 + 457" [2x8]="3,052 · 246 + 354"
+  [1x32]="5,051 · 104 + 181" [2x32]="6,572 · 105 + 221" [1x100]="8,177 · 59 + 113" [2x100]="12,444 · 45 + 103"
+  [1x1000]="15,053 · 32 + 86" [2x1000]="23,248 · 24 + 65")
+slots=$(for c in 1 8 32 100 1000; do for p in 1 2; do k="${p}x${c}"
+  echo "| $c × $p | $(get "slots_enqueues_$k") · $(get "slots_enqueues_cpu_$k") | $(get "slots_enqueues_per_claim_$k") | $(get "slots_all_$k") · $(get "slots_all_cpu_$k") | $(get "slots_raw_on_$k") · $(get "slots_raw_on_cpu_$k") | $(get "slots_raw_off_$k") · $(get "slots_raw_off_cpu_$k") | $(get "slots_ratio_$k") | ${before[$k]} |"
+done; done)
 
 cat > "$out" <<DOC
 # Benchmarks
@@ -182,6 +192,21 @@ shared machine varied by up to 3× between runs (an earlier run measured 1,938 a
 for the two sides, a later manual check 6,520 and 7,405 at 5 M rows). The claim, the reaper and
 the monitoring reads use partial indexes whose size follows the live jobs, not the table; see
 the plans in [sql.md](sql.md).
+
+## Drain by slots per process
+
+Each row: Wharf's drain (10,000 no-op jobs; 50,000 from 100 slots) with \`commit_wait\`
+\`enqueues\` (the default) and \`all\`, beside the raw loop (\`raw.sql\` below, 5 s) with batch = slots
+and clients = processes, with commits that wait and with \`synchronous_commit = off\` (the
+durability Wharf's default gives claims and completions). Each cell: jobs/s · CPU µs per job (the
+workers' + PostgreSQL's; for the raw loops PostgreSQL's). "Jobs per claim" counts claim
+statements by the fencing tokens drawn. The share compares Wharf's default with the raw loop of
+the same durability. "Before" is main before this round (claim inside \`BEGIN … COMMIT\`, completions
+in statements of their own), measured by the same script in a separate run the same day.
+
+| slots × processes | Wharf, \`enqueues\` | jobs per claim | Wharf, \`all\` | raw, commits wait | raw, \`synchronous_commit\` off | Wharf / raw off | before: Wharf, \`enqueues\` |
+|---|---|---|---|---|---|---|---|
+$slots
 
 ## All drain runs
 

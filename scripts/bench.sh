@@ -60,9 +60,22 @@ best_of_two() {  # procs concurrency label: the better of two drains (this machi
 drain_rate() {  # queue: jobs/s between the first start and the last finish
   q "SELECT round(count(*) / extract(epoch FROM max(finished_at) - min(started_at))) FROM wharf.jobs WHERE queue = '$1' AND state = 'completed'"
 }
-# One drain: N jobs, $1 processes × concurrency $2. Samples the largest worker RSS.
+# CPU time in clock ticks (1/100 s): of the whole PostgreSQL cluster (the postmaster, its
+# children, and the children it has reaped), and of the workers started so far.
+pg_ticks() {
+  local pm; pm=$(head -1 "$dir/data/postmaster.pid")
+  { cat "/proc/$pm/stat"; for c in $(cat /proc/"$pm"/task/*/children); do cat "/proc/$c/stat" 2>/dev/null || true; done; } \
+    | awk '{ t += $14 + $15 + $16 + $17 } END { print t }'
+}
+worker_ticks() { for p in "${pids[@]}"; do cat "/proc/$p/stat" 2>/dev/null || true; done | awk '{ t += $14 + $15 } END { print t + 0 }'; }
+# Claim statements so far: each draws one fencing token.
+claims_so_far() { q "SELECT last_value FROM wharf.lease_token_seq"; }
+# One drain: N jobs, $1 processes × concurrency $2. Samples the largest worker RSS, and the CPU
+# the workers and the database spent from the workers' start to the end of the drain, and
+# counts the claim statements.
 drain() {  # procs concurrency label [VAR=value ...]: the variables go to the workers; DRAIN_N jobs (default N)
   load_noop "${DRAIN_N:-$N}" bench
+  local pg_before claims_before; pg_before=$(pg_ticks); claims_before=$(claims_so_far)
   for i in $(seq 1 "$1"); do worker "drain-$3-$i" "bench=$2" "${@:4}"; done
   local max_rss=0
   # The harness shares the two cores with what it measures, so it polls lightly: 4 times a
@@ -71,11 +84,14 @@ drain() {  # procs concurrency label [VAR=value ...]: the variables go to the wo
     for p in "${pids[@]}"; do r=$(rss_kb "$p" || echo 0); [ "${r:-0}" -gt "$max_rss" ] && max_rss=$r; done
     sleep 0.25
   done
-  local rate; rate=$(drain_rate bench)
+  local worker_cpu pg_cpu; worker_cpu=$(worker_ticks); pg_cpu=$(( $(pg_ticks) - pg_before ))
+  local rate claims; rate=$(drain_rate bench); claims=$(( $(claims_so_far) - claims_before ))
   stop_workers
   q "DELETE FROM wharf.jobs WHERE queue = 'bench'" >/dev/null
-  echo "$rate $max_rss"
+  echo "$rate $max_rss $worker_cpu $pg_cpu $claims"
 }
+# Microseconds of CPU per job from clock ticks: ticks jobs.
+per_job_us() { awk -v t="$1" -v n="$2" 'BEGIN { printf "%.0f", t * 10000 / n }'; }
 
 echo "bench: enqueue" >&2
 echo "SELECT wharf.enqueue('noop', '{}', queue => 'enqueue-one');" > "$dir/enqueue1.sql"
@@ -161,7 +177,7 @@ load_noop 10000 warm && q "UPDATE wharf.jobs SET state = 'completed', attempt = 
 best_drain=0; best_cfg=""; best_procs=1; best_conc=64
 for procs in 1 2 4; do
   for conc in 64 256 1000; do
-    read -r rate rss < <(drain "$procs" "$conc" "p$procs-c$conc")
+    read -r rate rss _ < <(drain "$procs" "$conc" "p$procs-c$conc")
     put "drain_p${procs}_c${conc}" "$rate"
     [ "$procs" = 1 ] && put "rss_load_c${conc}_kb" "$rss"
     if [ "$rate" -gt "$best_drain" ]; then best_drain=$rate; best_cfg="$procs×$conc"; best_procs=$procs; best_conc=$conc; fi
@@ -306,15 +322,31 @@ sleep 6
 put sample_ms "$(curl -s "http://127.0.0.1:$port/metrics" | awk '/^wharf_monitoring_sample_duration_seconds / { printf "%.2f", $2 * 1000 }')"
 stop_workers
 
-echo "bench: small queues, commit wait enqueues (the default) vs all (10,000 jobs a drain)" >&2
-for conf in "1 1" "1 8" "2 8" "1 32"; do
+echo "bench: drain by slots per process, beside the raw loop with that batch and that many clients" >&2
+# Each Wharf drain (10,000 jobs; 50,000 from 100 slots) with commit wait `enqueues` (the default)
+# and `all`; each raw loop (raw.sql, batch = slots, clients = processes, 5 s) with commits that
+# wait and with synchronous_commit off, the durability Wharf's default gives claims and
+# completions. CPU per job: the workers' and the database's (the raw loops': the database's).
+for conf in "1 1" "2 1" "1 8" "2 8" "1 32" "2 32" "1 100" "2 100" "1 1000" "2 1000"; do
   set -- $conf
+  jobs=10000; [ "$2" -ge 100 ] && jobs=50000
   for mode in enqueues all; do
-    read -r rate _ < <(DRAIN_N=10000 drain "$1" "$2" "small-$mode-$1x$2" "WHARF_COMMIT_WAIT=$mode")
-    put "small_${mode}_$1x$2" "$rate"
+    read -r rate _ wcpu pcpu claims < <(DRAIN_N=$jobs drain "$1" "$2" "slots-$mode-$1x$2" "WHARF_COMMIT_WAIT=$mode")
+    put "slots_${mode}_$1x$2" "$rate"
+    put "slots_${mode}_per_claim_$1x$2" "$(awk -v j="$jobs" -v c="$claims" 'BEGIN { printf "%.1f", j / (c > 0 ? c : 1) }')"
+    put "slots_${mode}_cpu_$1x$2" "$(per_job_us "$wcpu" "$jobs") + $(per_job_us "$pcpu" "$jobs")"
   done
-  put "small_gain_$1x$2" "$(awk -v a="$(get "small_enqueues_$1x$2")" -v b="$(get "small_all_$1x$2")" 'BEGIN { printf "%+.0f%%", 100 * a / b - 100 }')"
+  for commit in on off; do
+    reset_jobs; load_noop 300000 raw
+    before=$(pg_ticks)
+    tps=$(PGOPTIONS="-c synchronous_commit=$commit" pgb -f "$dir/raw.sql" -D batch="$2" -c "$1" -j "$1" -T 5)
+    done_jobs=$(q "SELECT count(*) FROM wharf.jobs WHERE queue = 'raw' AND state = 'completed'")
+    put "slots_raw_${commit}_$1x$2" "$(awk -v t="$tps" -v b="$2" 'BEGIN { printf "%.0f", t * b }')"
+    put "slots_raw_${commit}_cpu_$1x$2" "$(per_job_us $(( $(pg_ticks) - before )) "$done_jobs")"
+  done
+  put "slots_ratio_$1x$2" "$(awk -v a="$(get "slots_enqueues_$1x$2")" -v b="$(get "slots_raw_off_$1x$2")" 'BEGIN { printf "%.0f%%", 100 * a / b }')"
 done
+reset_jobs
 
 echo "bench: cron schedules (10,000 due every minute; 100 every second during a drain)" >&2
 reset_jobs

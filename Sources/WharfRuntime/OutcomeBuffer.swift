@@ -14,7 +14,9 @@ enum PendingOutcome: Sendable {
 }
 
 /// Holds finished jobs' outcomes until they are written, and writes them in batches: all
-/// completions pending at a moment go out in one fenced statement. While the database is down
+/// completions pending at a moment go out in one fenced statement. A completion first waits
+/// up to ``handoff`` for a queue producer to take it (``takeCompletions(max:)``) and write it
+/// with its next claim, one statement for both; the rest this buffer writes itself. While the database is down
 /// the outcomes stay here and are retried with backoff; if a lease expires meanwhile, the fenced
 /// write reports `.leaseLost` and the job runs again elsewhere (at least once, never lost).
 final class OutcomeBuffer: Sendable {
@@ -27,6 +29,10 @@ final class OutcomeBuffer: Sendable {
         /// An earlier write of this outcome failed without an answer (cut connection, time
         /// limit): it may have committed. A later `.leaseLost` is then checked against the row.
         var uncertain = false
+        /// When it was added: a completion is offered to the producers until `added + handoff`.
+        var added = ContinuousClock.now
+
+        var isCompletion: Bool { if case .complete = outcome { true } else { false } }
     }
 
     private let items = Mutex<[Item]>([])
@@ -37,8 +43,19 @@ final class OutcomeBuffer: Sendable {
     let workerID: WorkerID
     let tally: ActivityTally
     let logger: Logger
+    /// How long a completion waits for a producer's claim before this buffer writes it alone;
+    /// `nil`: it does not wait. A producer takes completions as soon as it claims for the slots
+    /// their jobs freed, so on a healthy worker this is never reached; the writer's next look
+    /// (at most a second later) writes those of a producer that is stuck (a claim that failed and
+    /// backs off) or stopped (shutdown).
+    let handoff: Duration?
+    static let defaultHandoff: Duration = .milliseconds(50)
 
-    init(store: any WorkerJobStore, batchSize: Int, workerID: WorkerID, tally: ActivityTally, logger: Logger) {
+    init(
+        store: any WorkerJobStore, batchSize: Int, workerID: WorkerID, tally: ActivityTally, logger: Logger,
+        handoff: Duration? = defaultHandoff
+    ) {
+        self.handoff = handoff
         self.tally = tally
         self.store = store
         self.batchSize = batchSize
@@ -48,6 +65,46 @@ final class OutcomeBuffer: Sendable {
 
     func add(_ item: Item) {
         items.withLock { $0.append(item) }
+        // A completion offered to the producers does not wake the writer: a producer takes it
+        // within moments, and waking the writer for each (a task switch and a timer per job) was
+        // a visible share of a small queue's CPU. One no producer takes is written when the
+        // writer next looks, within about a second.
+        if dueAt(item) <= item.added { wake.signal() }
+    }
+
+    /// When this buffer writes `item` itself: at once, or for a completion offered to the
+    /// producers, once its handoff is over. An outcome whose earlier write failed is due at once.
+    private func dueAt(_ item: Item) -> ContinuousClock.Instant {
+        guard let handoff, item.isCompletion, !item.uncertain else { return item.added }
+        return item.added + handoff
+    }
+
+    /// Takes up to `max` pending completions, oldest first, for a producer to write with its
+    /// claim. It hands each back with ``settle(_:_:)`` once written, or ``putBack(_:)`` when the
+    /// write failed.
+    func takeCompletions(max: Int) -> [Item] {
+        guard handoff != nil else { return [] }
+        return items.withLock { items -> [Item] in
+            var taken: [Item] = []
+            items.removeAll { item in
+                guard taken.count < max, item.isCompletion else { return false }
+                taken.append(item)
+                return true
+            }
+            return taken
+        }
+    }
+
+    /// Records what the producer's write of `taken` did: one result per item, in order.
+    func settle(_ taken: [Item], _ results: [FencedOutcome]) async {
+        for (item, result) in zip(taken, results) { record(item, await confirmed(item, result)) }
+    }
+
+    /// Returns completions whose write failed without an answer (it may have committed): this
+    /// buffer retries them, as it does its own.
+    func putBack(_ taken: [Item]) {
+        if taken.isEmpty { return }
+        items.withLock { $0.insert(contentsOf: taken.map { var item = $0; item.uncertain = true; return item }, at: 0) }
         wake.signal()
     }
 
@@ -61,8 +118,14 @@ final class OutcomeBuffer: Sendable {
     func run() async {
         var backoff = RetryBackoff()
         while !Task.isCancelled && !stopping.isSet {
-            if pendingCount == 0 { await wake.wait(timeout: .seconds(1)) }
-            if await flushOnce() {
+            let next = items.withLock { $0.lazy.map(dueAt).min() }
+            let now = ContinuousClock.now
+            if let next {
+                if next > now { await wake.wait(timeout: next - now) }
+            } else {
+                await wake.wait(timeout: .seconds(1))
+            }
+            if await flushOnce(dueBy: .now) {
                 backoff.reset()
             } else {
                 try? await Task.sleep(for: backoff.next())
@@ -85,12 +148,21 @@ final class OutcomeBuffer: Sendable {
         return pendingCount
     }
 
-    /// Takes everything pending and writes it. Returns `false` (and puts back what was not
-    /// written) when the store failed.
-    func flushOnce() async -> Bool {
+    /// Takes everything pending (with `dueBy`: what is due by then) and writes it. Returns
+    /// `false` (and puts back what was not written) when the store failed.
+    func flushOnce(dueBy: ContinuousClock.Instant? = nil) async -> Bool {
         let taken = items.withLock { items -> [Item] in
-            defer { items = [] }
-            return items
+            guard let dueBy else {
+                defer { items = [] }
+                return items
+            }
+            var taken: [Item] = []
+            items.removeAll { item in
+                guard dueAt(item) <= dueBy else { return false }
+                taken.append(item)
+                return true
+            }
+            return taken
         }
         if taken.isEmpty { return true }
         var written = Set<ClaimRef>()

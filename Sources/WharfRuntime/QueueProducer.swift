@@ -2,10 +2,11 @@ import Logging
 import WharfCore
 
 /// Claims jobs for one queue, only up to its free slots (Oban-style demand), and runs each in
-/// its own child task so one slow job never holds up the others.
+/// its own child task so one slow job never holds up the others. Each claim also writes the
+/// completions the outcome buffer holds (``OutcomeBuffer/takeCompletions(max:)``).
 ///
-/// Wakes on a notification for its queue, on a freed slot, on shutdown, or every
-/// `pollInterval` (which catches lost notifications and jobs scheduled for later).
+/// Wakes on a notification for its queue, on a freed slot, on shutdown, or on the worker's
+/// ``PollTicker`` every `pollInterval` (which catches lost notifications and jobs scheduled for later).
 struct QueueProducer: Sendable {
     let settings: WorkerConfiguration.QueueSettings
     let configuration: WorkerConfiguration
@@ -25,11 +26,16 @@ struct QueueProducer: Sendable {
             while !shutdown.isSet, !Task.isCancelled {
                 let free = settings.concurrency - running.count(in: queue)
                 if free > 0 {
-                    let jobs: [Job]
+                    // The completions waiting in the buffer (whichever queue's) go with the claim: one
+                    // statement, one commit for both.
+                    let done = outcomes.takeCompletions(max: outcomes.batchSize)
+                    let written: CompletedAndClaimed
                     do {
-                        jobs = try await store.claim(queue: queue, limit: free, worker: configuration.workerID, leaseTTL: configuration.leaseTTL)
+                        written = try await store.completeAndClaim(
+                            done.map(\.ref), queue: queue, limit: free, worker: configuration.workerID, leaseTTL: configuration.leaseTTL)
                         backoff.reset()
                     } catch {
+                        outcomes.putBack(done)
                         let delay = backoff.next()
                         logger.warning("Claim failed; retrying", metadata: [
                             "queue.name": "\(queue)", "retry.delay": "\(delay)", "error.message": "\(String(reflecting: error))",
@@ -37,6 +43,7 @@ struct QueueProducer: Sendable {
                         await wake.wait(timeout: delay)
                         continue
                     }
+                    let jobs = written.claimed
                     if !jobs.isEmpty {
                         jobs.forEach(RuntimeMetrics.started)
                         logger.debug("Claimed jobs", metadata: ["queue.name": "\(queue)", "jobs.count": "\(jobs.count)"])
@@ -53,12 +60,13 @@ struct QueueProducer: Sendable {
                             wake.signal()
                         }
                     }
+                    await outcomes.settle(done, written.completed)
                     // A full batch suggests more are waiting: claim again for the slots still free.
                     // (Waiting a few ms for more slots to free up before claiming was tried and
                     // measured 2-5x slower here: docs/benchmarks.md.)
                     if jobs.count == free { continue }
                 }
-                await wake.wait(timeout: configuration.pollInterval)
+                await wake.wait()
             }
             // Shutting down: claim nothing more, give running jobs the grace period, then stop
             // the rest; they are handed back without using an attempt.

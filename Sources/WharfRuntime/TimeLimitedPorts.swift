@@ -51,6 +51,13 @@ struct TimeLimitedPorts: WorkerJobStore, WorkerRegistry, LeaderLock {
     func complete(_ refs: [ClaimRef]) async throws -> [FencedOutcome] {
         try await withTimeLimit(timeout, "complete") { [store] in try await store.complete(refs) }
     }
+    func completeAndClaim(_ refs: [ClaimRef], queue: QueueName, limit: Int, worker: WorkerID, leaseTTL: Duration) async throws
+        -> CompletedAndClaimed
+    {
+        try await withTimeLimit(timeout, "complete and claim") { [store] in
+            try await store.completeAndClaim(refs, queue: queue, limit: limit, worker: worker, leaseTTL: leaseTTL)
+        }
+    }
     func fail(_ ref: ClaimRef, failure: Failure, decision: FailureDecision) async throws -> FencedOutcome {
         try await withTimeLimit(timeout, "fail") { [store] in try await store.fail(ref, failure: failure, decision: decision) }
     }

@@ -20,11 +20,27 @@ final class WakeSignal: Sendable {
 
     /// Waits for a signal, at most `timeout`. Only one task may wait at a time.
     func wait(timeout: Duration) async {
+        if takePending() { return }
         await withTaskGroup(of: Void.self) { group in
             group.addTask { [self] in await self.waitForSignal() }
             group.addTask { try? await Task.sleep(for: timeout) }
             await group.next()
             group.cancelAll()
+        }
+    }
+
+    /// Waits for a signal (or cancellation), with no timer: for a waiter that something else
+    /// wakes periodically (``PollTicker``). Only one task may wait at a time.
+    func wait() async {
+        if takePending() { return }
+        await waitForSignal()
+    }
+
+    /// Consumes a signal given before the wait (the usual case on a busy queue): no tasks, no timer.
+    private func takePending() -> Bool {
+        state.withLock { state -> Bool in
+            defer { state.pending = false }
+            return state.pending
         }
     }
 

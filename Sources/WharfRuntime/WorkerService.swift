@@ -100,6 +100,7 @@ public struct WorkerService: Service {
                 background.addTask { await heartbeat.run() }
                 background.addTask { await deadlines.run() }
                 background.addTask { await maintenance.run() }
+                background.addTask { await PollTicker(interval: configuration.pollInterval, wakes: Array(wakeByQueue.values)).run() }
                 if let notifier { background.addTask { await notifier.runWatchdog() } }
                 if let wakeups {
                     let queues = Set(wakeByQueue.keys)

@@ -34,7 +34,7 @@ struct SQLDocsDriftTests {
     static var statements: [any PostgresPreparedStatement.Type] {
         [
             // JobSQL.swift
-            JobInsertMany.self, JobEnqueueEach.self, JobClaim.self, JobCompleteMany.self, JobFailRetry.self, JobFailDead.self,
+            JobInsertMany.self, JobEnqueueEach.self, JobClaim.self, JobCompleteMany.self, JobCompleteAndClaim.self, JobFailRetry.self, JobFailDead.self,
             JobReleaseMany.self, JobSnooze.self, LeaseExtendMany.self, JobReclaimExpired.self, JobPruneFinished.self,
             // JobAdminSQL.swift
             JobGet.self, JobCancel.self, JobGetActiveByUniqueKey.self,
@@ -53,6 +53,8 @@ struct SQLDocsDriftTests {
             UniqueWindowPrune.self,
             // ScheduleAdminSQL.swift
             ScheduleStatusList.self, ScheduleDefine.self, ScheduleSetPaused.self, ScheduleTrigger.self, ScheduleRemove.self,
+            // CommitConfirmSQL.swift
+            CommitConfirm.self,
         ]
     }
 

@@ -28,6 +28,15 @@ public enum SnoozeResult: Equatable, Sendable {
     case leaseLost
 }
 
+/// What ``WorkerJobStore/completeAndClaim(_:queue:limit:worker:leaseTTL:)`` did.
+public struct CompletedAndClaimed: Sendable {
+    /// One outcome per completed ref, in order.
+    public var completed: [FencedOutcome]
+    /// The jobs claimed, in claim order.
+    public var claimed: [Job]
+    public init(completed: [FencedOutcome], claimed: [Job]) { self.completed = completed; self.claimed = claimed }
+}
+
 /// What one pass of expired-lease reclaiming did.
 public struct ReclaimResult: Equatable, Sendable {
     /// Jobs made available again for another attempt.
@@ -75,6 +84,12 @@ public protocol WorkerJobStore: JobLookup {
     /// Marks the claimed jobs completed, each only if it still carries its lease.
     /// Returns one outcome per ref, in order.
     func complete(_ refs: [ClaimRef]) async throws -> [FencedOutcome]
+
+    /// ``complete(_:)`` and then ``claim(queue:limit:worker:leaseTTL:)`` in one round trip and
+    /// one transaction: a producer whose jobs finished writes their completions with its next
+    /// claim, so a busy queue pays one commit per cycle. Both take effect or neither.
+    func completeAndClaim(_ refs: [ClaimRef], queue: QueueName, limit: Int, worker: WorkerID, leaseTTL: Duration) async throws
+        -> CompletedAndClaimed
 
     /// Records a failed attempt of a claimed job and carries out `decision` (retry after a delay,
     /// or move to dead letters), only if the job still carries the lease.

@@ -6,6 +6,21 @@ enum JobRow {
     /// The shape of `JobColumns.forClaim`.
     typealias ClaimedColumns = (Int64, String, String, Int16, Int32, Int32, Date, Int64, Date, String?, Date, Date)
 
+    /// The shape of JobCompleteAndClaim's rows: the completed ids and tokens (the same on every
+    /// row), then one claimed job's `ClaimedColumns`, all NULL on the one row that comes back
+    /// when nothing was claimed.
+    typealias CompletedAndClaimedColumns = (
+        [Int64], [Int64], Int64?, String?, String?, Int16?, Int32?, Int32?, Date?, Int64?, Date?, String?, Date?, Date?
+    )
+
+    /// The claimed job's columns of such a row, or `nil` when it carries none.
+    static func claimedColumns(_ c: CompletedAndClaimedColumns) -> ClaimedColumns? {
+        guard let id = c.2, let kind = c.3, let payload = c.4, let priority = c.5, let attempt = c.6, let maxAttempts = c.7,
+            let runAt = c.8, let token = c.9, let expiresAt = c.10, let createdAt = c.12, let startedAt = c.13
+        else { return nil }
+        return (id, kind, payload, priority, attempt, maxAttempts, runAt, token, expiresAt, c.11, createdAt, startedAt)
+    }
+
     /// The shape of `JobColumns.full`.
     typealias Columns = (
         Int64, String, String, String, Int16, String, Int32, Int32, Date,

@@ -132,44 +132,61 @@ struct JobEnqueueEach: PostgresPreparedStatement {
 
 /// Claims up to `limit` due jobs of one queue for one worker.
 struct JobClaim: PostgresPreparedStatement {
-    // The CTE picks and locks; the UPDATE then writes only locked rows. FOR UPDATE SKIP LOCKED
-    // skips rows that concurrent claimers have locked instead of waiting on them, so claimers
-    // never block each other and never receive the same row. The scan is served by
-    // jobs_claimable_idx (queue, priority, run_at, id) WHERE state = 'available': it holds only
-    // available rows and is already in claim order, so finished rows cost nothing here.
+    static let sql = """
+        WITH token AS MATERIALIZED (\(token)),
+        picked AS (
+        \(picked(queue: "$1", limit: "$2"))
+        )
+        \(update(worker: "$3", leaseMicros: "$4"))
+        """
+
+    // The pieces, which JobCompleteAndClaim uses too.
+    //
     // Each claim statement draws one fencing token from lease_token_seq for all the rows it
     // claims: the fence is the (id, token) pair, and two claims of one job always come from
     // different statements, so they never share a token. (nextval per row cost about 9 µs a
     // row, more than any other part of the claim: docs/benchmarks.md.)
+    static let token = "SELECT nextval('lease_token_seq') AS value"
+
+    // `picked` picks and locks; the UPDATE then writes only locked rows. FOR UPDATE SKIP LOCKED
+    // skips rows that concurrent claimers have locked instead of waiting on them, so claimers
+    // never block each other and never receive the same row. The scan is served by
+    // jobs_claimable_idx (queue, priority, run_at, id) WHERE state = 'available': it holds only
+    // available rows and is already in claim order, so finished rows cost nothing here.
+    // `gate` is a further condition on the whole statement (a one-time filter).
+    static func picked(queue: String, limit: String, gate: String = "") -> String {
+        """
+            SELECT id AS picked_id FROM jobs
+            WHERE state = 'available' AND queue = \(queue) AND run_at <= now()
+              -- A paused queue yields nothing; evaluated once per statement (one-time filter).
+              AND NOT EXISTS (SELECT 1 FROM queues WHERE name = \(queue) AND paused)\(gate)
+            ORDER BY priority, run_at, id
+            LIMIT \(limit)
+            FOR UPDATE SKIP LOCKED
+        """
+    }
+
     // least(attempt, 1000) + 1: a no-op for every row the schema's checks let in (attempt <
     // max_attempts <= 1000), and for a row edited by hand to attempt 2147483647 it keeps the
     // statement from failing with "integer out of range", which would stop the whole queue.
     // Such a job runs once more over its limit and is then dead-lettered.
-    static let sql = """
-        WITH token AS MATERIALIZED (SELECT nextval('lease_token_seq') AS value),
-        picked AS (
-            SELECT id AS picked_id FROM jobs
-            WHERE state = 'available' AND queue = $1 AND run_at <= now()
-              -- A paused queue yields nothing; evaluated once per statement (one-time filter).
-              AND NOT EXISTS (SELECT 1 FROM queues WHERE name = $1 AND paused)
-            ORDER BY priority, run_at, id
-            LIMIT $2
-            FOR UPDATE SKIP LOCKED
-        )
+    static func update(worker: String, leaseMicros: String) -> String {
+        """
         UPDATE jobs AS j SET
             state = 'running',
             attempt = least(j.attempt, 1000) + 1,
-            lease_owner = $3,
+            lease_owner = \(worker),
             lease_token = (SELECT value FROM token),
-            lease_expires_at = now() + $4::bigint * interval '1 microsecond',
+            lease_expires_at = now() + \(leaseMicros)::bigint * interval '1 microsecond',
             started_at = now(),
-            history = j.history || history_entry('claimed', 'available', 'running', least(j.attempt, 1000) + 1, $3)
+            history = j.history || history_entry('claimed', 'available', 'running', least(j.attempt, 1000) + 1, \(worker))
         -- id = ANY(ARRAY(...)) rather than a join with picked: as a join, the generic plan of
         -- this prepared statement (which plans LIMIT $2 as 10% of the table) merge-joined
         -- through jobs_pkey from its first id, i.e. through every finished row on each claim.
         WHERE j.id = ANY(ARRAY(SELECT picked_id FROM picked))
         RETURNING \(JobColumns.forClaim)
         """
+    }
     typealias Row = JobRow.ClaimedColumns
 
     var queue: String
@@ -186,9 +203,16 @@ struct JobClaim: PostgresPreparedStatement {
 
 /// Completes a batch of claimed jobs, each only while it still carries its lease token.
 struct JobCompleteMany: ClaimBatchStatement {
-    // Fencing is the WHERE clause: a row whose token changed (reclaimed and claimed again) or
-    // that is no longer running (cancelled, reclaimed) is not matched, and its id is missing
-    // from RETURNING, which the caller reports as .leaseLost. A matching lease_token implies
+    static let sql = """
+        WITH locked AS (
+        \(locked(ids: "$1", tokens: "$2"))
+        )
+        \(update)
+        """
+
+    // Fencing is the join: a row whose token changed (reclaimed and claimed again) or that is
+    // no longer running (cancelled, reclaimed) is not matched, and its id is missing from
+    // RETURNING, which the caller reports as .leaseLost. A matching lease_token implies
     // state = 'running' (constraint jobs_lease_iff_running), so the batch statements here do not
     // repeat that condition: with it, the planner's low estimate of running rows made it scan
     // jobs_lease_expiry_idx once per element of the batch (running jobs × batch size per call)
@@ -197,13 +221,16 @@ struct JobCompleteMany: ClaimBatchStatement {
     // Lock order: `locked` takes the row locks in id order (every statement that writes several
     // rows and waits for locks does), so two such statements cannot wait for each other in a
     // cycle. The lease renewal does not wait at all (SKIP LOCKED).
-    static let sql = """
-        WITH locked AS (
+    static func locked(ids: String, tokens: String) -> String {
+        """
             SELECT j.id, j.lease_token AS token FROM jobs AS j
-            JOIN unnest($1::bigint[], $2::bigint[]) AS done(id, token) ON j.id = done.id AND j.lease_token = done.token
+            JOIN unnest(\(ids)::bigint[], \(tokens)::bigint[]) AS done(id, token) ON j.id = done.id AND j.lease_token = done.token
             ORDER BY j.id
             FOR UPDATE OF j
-        )
+        """
+    }
+
+    static let update = """
         UPDATE jobs AS j SET
             state = 'completed',
             finished_at = now(),
@@ -217,6 +244,56 @@ struct JobCompleteMany: ClaimBatchStatement {
 
     var ids: [Int64]
     var tokens: [Int64]
+}
+
+/// Completes a batch of claimed jobs (fenced, as JobCompleteMany) and claims the next ones for
+/// the slots that frees (as JobClaim), in one round trip and one commit.
+struct JobCompleteAndClaim: PostgresPreparedStatement {
+    // Both halves are the statements above, word for word, as CTEs of one statement. They touch
+    // disjoint rows (running ones, available ones), and each half answers as it would alone:
+    // the (id, token) pairs completed, the jobs claimed.
+    //
+    // Lock order: the completion waits for row locks (a cancel may hold one); the claim takes
+    // its locks without waiting (SKIP LOCKED). `gate` makes the claim's scan start only after
+    // the completion has finished, as a one-time filter reading `finished`: so this statement
+    // never holds a claimed row while it waits, and a writer that locks rows in id order (a bulk
+    // cancel) cannot deadlock with it.
+    //
+    // `finished` has exactly one row, so the LEFT JOIN returns at least one row even when nothing
+    // was claimed: the completion's answer always arrives, and claimed columns are NULL then.
+    static let sql = """
+        WITH locked AS (
+        \(JobCompleteMany.locked(ids: "$5", tokens: "$6"))
+        ),
+        completed AS (
+        \(JobCompleteMany.update)
+        ),
+        finished AS MATERIALIZED (
+            SELECT coalesce(array_agg(id), '{}') AS ids, coalesce(array_agg(token), '{}') AS tokens FROM completed
+        ),
+        token AS MATERIALIZED (\(JobClaim.token)),
+        picked AS (
+        \(JobClaim.picked(queue: "$1", limit: "$2", gate: "\n      AND EXISTS (SELECT 1 FROM finished)"))
+        ),
+        claimed AS (
+        \(JobClaim.update(worker: "$3", leaseMicros: "$4"))
+        )
+        SELECT finished.ids, finished.tokens, claimed.* FROM finished LEFT JOIN claimed ON true
+        """
+    typealias Row = JobRow.CompletedAndClaimedColumns
+
+    var queue: String
+    var limit: Int64
+    var worker: String
+    var leaseMicros: Int64
+    var ids: [Int64]
+    var tokens: [Int64]
+
+    func makeBindings() throws -> PostgresBindings {
+        var b = PostgresBindings(capacity: 6)
+        b.append(queue); b.append(limit); b.append(worker); b.append(leaseMicros); b.append(ids); b.append(tokens)
+        return b
+    }
 }
 
 /// Records a failed attempt and makes the job available again after a delay (fenced).

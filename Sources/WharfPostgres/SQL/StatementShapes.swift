@@ -100,6 +100,10 @@ extension PostgresPreparedStatement where Row == JobRow.ClaimedColumns {
     func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Row.self) }
 }
 
+extension PostgresPreparedStatement where Row == JobRow.CompletedAndClaimedColumns {
+    func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Row.self) }
+}
+
 extension PostgresPreparedStatement where Row == JobRow.DeadColumns {
     func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Row.self) }
 }
