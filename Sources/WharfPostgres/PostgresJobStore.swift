@@ -202,7 +202,7 @@ extension PostgresJobStore: WorkerJobStore {
             JobCompleteAndClaim(
                 queue: queue.rawValue, limit: Int64(limit), worker: worker.rawValue, leaseMicros: leaseTTL.wharfMicroseconds,
                 ids: refs.map(\.id.rawValue), tokens: refs.map(\.token.rawValue)))
-        let completed = rows.first.map { Array(zip($0.0, $0.1)) } ?? []
+        let completed = rows.first.map { Array(zip($0.0 ?? [], $0.1 ?? [])) } ?? []
         let claimed = rows.compactMap(JobRow.claimedColumns).map { JobRow.claimed($0, queue: queue, worker: worker) }
         return CompletedAndClaimed(completed: Self.fenced(refs, applied: completed), claimed: Self.inClaimOrder(claimed))
     }

@@ -31,6 +31,9 @@ final class OutcomeBuffer: Sendable {
         var uncertain = false
         /// When it was added: a completion is offered to the producers until `added + handoff`.
         var added = ContinuousClock.now
+        /// Offered to the producers (its queue's producer writes completions with its claims);
+        /// otherwise the writer writes it at once.
+        var offered = false
 
         var isCompletion: Bool { if case .complete = outcome { true } else { false } }
     }
@@ -75,7 +78,7 @@ final class OutcomeBuffer: Sendable {
     /// When this buffer writes `item` itself: at once, or for a completion offered to the
     /// producers, once its handoff is over. An outcome whose earlier write failed is due at once.
     private func dueAt(_ item: Item) -> ContinuousClock.Instant {
-        guard let handoff, item.isCompletion, !item.uncertain else { return item.added }
+        guard let handoff, item.isCompletion, item.offered, !item.uncertain else { return item.added }
         return item.added + handoff
     }
 
@@ -87,7 +90,7 @@ final class OutcomeBuffer: Sendable {
         return items.withLock { items -> [Item] in
             var taken: [Item] = []
             items.removeAll { item in
-                guard taken.count < max, item.isCompletion else { return false }
+                guard taken.count < max, item.isCompletion, item.offered else { return false }
                 taken.append(item)
                 return true
             }

@@ -6,11 +6,11 @@ enum JobRow {
     /// The shape of `JobColumns.forClaim`.
     typealias ClaimedColumns = (Int64, String, String, Int16, Int32, Int32, Date, Int64, Date, String?, Date, Date)
 
-    /// The shape of JobCompleteAndClaim's rows: the completed ids and tokens (the same on every
-    /// row), then one claimed job's `ClaimedColumns`, all NULL on the one row that comes back
+    /// The shape of JobCompleteAndClaim's rows: the completed ids and tokens (on the first row
+    /// only), then one claimed job's `ClaimedColumns`, all NULL on the one row that comes back
     /// when nothing was claimed.
     typealias CompletedAndClaimedColumns = (
-        [Int64], [Int64], Int64?, String?, String?, Int16?, Int32?, Int32?, Date?, Int64?, Date?, String?, Date?, Date?
+        [Int64]?, [Int64]?, Int64?, String?, String?, Int16?, Int32?, Int32?, Date?, Int64?, Date?, String?, Date?, Date?
     )
 
     /// The claimed job's columns of such a row, or `nil` when it carries none.

@@ -261,6 +261,8 @@ struct JobCompleteAndClaim: PostgresPreparedStatement {
     //
     // `finished` has exactly one row, so the LEFT JOIN returns at least one row even when nothing
     // was claimed: the completion's answer always arrives, and claimed columns are NULL then.
+    // Only the first row carries the arrays: on every row, a claim of 500 with 500 completions
+    // sent (and the worker decoded) 500 × 1,000 integers, which made a 1,000-slot drain 3x slower.
     static let sql = """
         WITH locked AS (
         \(JobCompleteMany.locked(ids: "$5", tokens: "$6"))
@@ -278,7 +280,10 @@ struct JobCompleteAndClaim: PostgresPreparedStatement {
         claimed AS (
         \(JobClaim.update(worker: "$3", leaseMicros: "$4"))
         )
-        SELECT finished.ids, finished.tokens, claimed.* FROM finished LEFT JOIN claimed ON true
+        SELECT CASE WHEN row_number() OVER () = 1 THEN finished.ids END,
+               CASE WHEN row_number() OVER () = 1 THEN finished.tokens END,
+               claimed.*
+        FROM finished LEFT JOIN claimed ON true
         """
     typealias Row = JobRow.CompletedAndClaimedColumns
 
