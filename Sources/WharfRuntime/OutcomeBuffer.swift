@@ -14,9 +14,9 @@ enum PendingOutcome: Sendable {
 }
 
 /// Holds finished jobs' outcomes until they are written, and writes them in batches: all
-/// completions pending at a moment go out in one fenced statement. A completion first waits
-/// up to ``handoff`` for a queue producer to take it (``takeCompletions(max:)``) and write it
-/// with its next claim, one statement for both; the rest this buffer writes itself. While the database is down
+/// completions pending at a moment go out in one fenced statement. A small queue's completion
+/// first waits up to ``handoff`` for a producer to take it (``takeCompletions(max:)``) and write
+/// it with its next claim, one statement for both; the rest this buffer writes itself. While the database is down
 /// the outcomes stay here and are retried with backoff; if a lease expires meanwhile, the fenced
 /// write reports `.leaseLost` and the job runs again elsewhere (at least once, never lost).
 final class OutcomeBuffer: Sendable {
@@ -46,17 +46,17 @@ final class OutcomeBuffer: Sendable {
     let workerID: WorkerID
     let tally: ActivityTally
     let logger: Logger
-    /// How long a completion waits for a producer's claim before this buffer writes it alone;
-    /// `nil`: it does not wait. A producer takes completions as soon as it claims for the slots
+    /// How long an offered completion waits for a producer's claim before this buffer writes it
+    /// alone. A producer takes completions as soon as it claims for the slots
     /// their jobs freed, so on a healthy worker this is never reached; the writer's next look
     /// (at most a second later) writes those of a producer that is stuck (a claim that failed and
     /// backs off) or stopped (shutdown).
-    let handoff: Duration?
+    let handoff: Duration
     static let defaultHandoff: Duration = .milliseconds(50)
 
     init(
         store: any WorkerJobStore, batchSize: Int, workerID: WorkerID, tally: ActivityTally, logger: Logger,
-        handoff: Duration? = defaultHandoff
+        handoff: Duration = defaultHandoff
     ) {
         self.handoff = handoff
         self.tally = tally
@@ -78,7 +78,7 @@ final class OutcomeBuffer: Sendable {
     /// When this buffer writes `item` itself: at once, or for a completion offered to the
     /// producers, once its handoff is over. An outcome whose earlier write failed is due at once.
     private func dueAt(_ item: Item) -> ContinuousClock.Instant {
-        guard let handoff, item.isCompletion, item.offered, !item.uncertain else { return item.added }
+        guard item.isCompletion, item.offered, !item.uncertain else { return item.added }
         return item.added + handoff
     }
 
@@ -86,16 +86,7 @@ final class OutcomeBuffer: Sendable {
     /// claim. It hands each back with ``settle(_:_:)`` once written, or ``putBack(_:)`` when the
     /// write failed.
     func takeCompletions(max: Int) -> [Item] {
-        guard handoff != nil else { return [] }
-        return items.withLock { items -> [Item] in
-            var taken: [Item] = []
-            items.removeAll { item in
-                guard taken.count < max, item.isCompletion, item.offered else { return false }
-                taken.append(item)
-                return true
-            }
-            return taken
-        }
+        items.withLock { $0.removeAndReturn(max: max) { $0.isCompletion && $0.offered } }
     }
 
     /// Records what the producer's write of `taken` did: one result per item, in order.
@@ -159,13 +150,7 @@ final class OutcomeBuffer: Sendable {
                 defer { items = [] }
                 return items
             }
-            var taken: [Item] = []
-            items.removeAll { item in
-                guard dueAt(item) <= dueBy else { return false }
-                taken.append(item)
-                return true
-            }
-            return taken
+            return items.removeAndReturn { dueAt($0) <= dueBy }
         }
         if taken.isEmpty { return true }
         var written = Set<ClaimRef>()
@@ -301,6 +286,17 @@ final class OutcomeBuffer: Sendable {
 }
 
 extension Array {
+    /// Removes the first `max` elements that match, in order, and returns them.
+    mutating func removeAndReturn(max: Int = .max, where matches: (Element) -> Bool) -> [Element] {
+        var taken: [Element] = []
+        removeAll { element in
+            guard taken.count < max, matches(element) else { return false }
+            taken.append(element)
+            return true
+        }
+        return taken
+    }
+
     func chunked(_ size: Int) -> [ArraySlice<Element>] {
         stride(from: 0, to: count, by: Swift.max(1, size)).map { self[$0..<Swift.min($0 + size, count)] }
     }
